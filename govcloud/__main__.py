@@ -1,0 +1,5 @@
+import sys
+
+from govcloud.cli import main
+
+sys.exit(main())

@@ -1,0 +1,1 @@
+"""Rich renderings of the project's values, one module per thing shown."""

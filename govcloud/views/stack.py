@@ -1,0 +1,82 @@
+"""The human summary of a stack: regions and zones, tenants by level, quota totals, the address plan."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from rich.console import Console
+from rich.table import Table
+
+from stacks import LoadedStack
+from stacks.address_plan import address_plan
+from stacks.capacity import region_totals
+from stacks.classification import Level
+from stacks.replica import backup_plan
+
+
+def render_stack_summary(console: Console, stack: LoadedStack) -> None:
+    spec = stack.spec
+    title = spec.cloud.display_name or spec.cloud.name
+    console.print(f"[bold]{title}[/] ({spec.cloud.name}) from {stack.source}: [green]valid[/]")
+
+    regions = Table(title="Regions and zones", title_justify="left")
+    for column in ("region", "role", "IPv6", "IPv4", "zone", "vCPU", "RAM GiB", "volume GiB"):
+        regions.add_column(column, justify="right" if column[0].isupper() and column[1] != "P" else "left")
+    for region in spec.regions:
+        zones = region.zones or (None,)
+        for i, zone in enumerate(zones):
+            head = (region.name, region.role.value, str(region.ipv6_prefix), str(region.ipv4_prefix or "-"))
+            regions.add_row(
+                *(head if i == 0 else ("",) * 4),
+                zone.name if zone else "(object storage only)",
+                _capacity(zone.capacity.vcpu, zone.overcommit.vcpu) if zone else "",
+                _capacity(zone.capacity.ram_gib, zone.overcommit.ram) if zone else "",
+                _capacity(zone.capacity.volume_gib, zone.overcommit.volume) if zone else "",
+            )
+    console.print(regions)
+
+    levels = Counter(t.classification for t in spec.tenants)
+    console.print(
+        "Tenants: "
+        + ", ".join(f"{levels.get(level, 0)} {level.value}" for level in Level)
+        + f" ({len(spec.tenants)} in all)"
+    )
+
+    totals = Table(title="Quotas promised against capacity after overcommit", title_justify="left")
+    for column in ("region", "resource", "promised", "allocatable", "ratio"):
+        totals.add_column(column, justify="left" if column in ("region", "resource") else "right")
+    for row in region_totals(spec):
+        if not row.allocatable and not row.promised:
+            continue
+        style = "red" if row.ratio > 1 else ("yellow" if row.ratio > 0.85 else "")
+        totals.add_row(
+            row.region,
+            f"{row.resource} ({row.unit})",
+            f"{row.promised:,.0f}",
+            f"{row.allocatable:,.0f}",
+            f"[{style}]{row.ratio:.0%}[/]" if style else f"{row.ratio:.0%}",
+        )
+    console.print(totals)
+
+    plan = Table(title="Address plan", title_justify="left")
+    for column in ("tenant", "name", "level", "region", "slot", "IPv6", "IPv4", "networks", "replicas"):
+        plan.add_column(column)
+    for tenant, prefixes in zip(spec.tenants, address_plan(spec), strict=True):
+        backup = backup_plan(spec, tenant)
+        plan.add_row(
+            tenant.name,
+            tenant.display_name,
+            tenant.classification.value,
+            tenant.home_region,
+            str(tenant.slot),
+            str(prefixes.ipv6),
+            str(prefixes.ipv4 or "-"),
+            "\n".join(f"{n.network} {n.ipv6}" + (f" {n.ipv4}" if n.ipv4 else "") for n in prefixes.networks)
+            or "-",
+            ", ".join(backup.replica_regions) or "-",
+        )
+    console.print(plan)
+
+
+def _capacity(physical: int, ratio: float) -> str:
+    return f"{physical:,}" if ratio == 1 else f"{physical:,} x{ratio:g}"
