@@ -16,7 +16,12 @@ ROOT = Path(__file__).resolve().parents[2]
 def govcloud(*args: str) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES")}
     return subprocess.run(
-        [sys.executable, "-m", "govcloud", *args], capture_output=True, text=True, cwd=ROOT, env=env, check=False
+        [sys.executable, "-m", "govcloud", *args],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=env,
+        check=False,
     )
 
 
@@ -38,7 +43,9 @@ def test_validate_bad_stack_exits_2_with_located_error(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert result.stdout == ""
     line = next(i for i, row in enumerate(text.splitlines(), 1) if row.strip() == "slot: 1" and i > 50)
-    assert f"{broken}:{line}: tenants[1].slot: region and slot ('shenyang', 1) is already used" in result.stderr
+    assert (
+        f"{broken}:{line}: tenants[1].slot: region and slot ('shenyang', 1) is already used" in result.stderr
+    )
     assert "Traceback" not in result.stderr
 
 

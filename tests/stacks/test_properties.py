@@ -62,7 +62,9 @@ def stack_data(draw: st.DrawFn) -> dict[str, Any]:
     """A valid stack: a primary region, a backup site, and a few tenants on distinct slots."""
     dual = draw(st.booleans())
     tenant_names = draw(st.lists(names, min_size=0, max_size=6, unique=True))
-    slots = draw(st.lists(st.integers(0, 255), min_size=len(tenant_names), max_size=len(tenant_names), unique=True))
+    slots = draw(
+        st.lists(st.integers(0, 255), min_size=len(tenant_names), max_size=len(tenant_names), unique=True)
+    )
     tenants = [
         tenant(n, s, draw(st.sampled_from(LEVELS)), draw(networks(dual)), draw(display_names))
         for n, s in zip(tenant_names, slots, strict=True)

@@ -10,7 +10,6 @@ from typing import Any
 import pytest
 
 from stacks import Severity, SpecError, load_stack, parse_stack
-
 from tests.stacks.conftest import dump
 
 Data = dict[str, Any]
