@@ -6,10 +6,9 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from rich.console import Console
-
 from govcloud import __version__
 from govcloud.commands import schema, validate
+from govcloud.console import make_console
 from govcloud.exit_codes import ExitCode
 from stacks.problem import SpecError
 
@@ -34,7 +33,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args.func(args))
     except SpecError as error:
-        err = Console(stderr=True)
+        err = make_console(stderr=True)
         for problem in error.problems:
             err.print(f"[bold red]error[/]: {problem}", highlight=False, soft_wrap=True)
         return ExitCode.BAD_INPUT

@@ -34,20 +34,17 @@ class Protection(SpecModel):
     )
 
 
-def _default_levels() -> dict[Level, Protection]:
-    return {
-        Level.GENERAL: Protection(replicas=0, rpo_minutes=1440),
-        Level.IMPORTANT: Protection(replicas=1, rpo_minutes=240),
-        Level.CORE: Protection(replicas=2, rpo_minutes=15, encryption=True),
-    }
+GENERAL_DEFAULT = Protection(replicas=0, rpo_minutes=1440)
+IMPORTANT_DEFAULT = Protection(replicas=1, rpo_minutes=240)
+CORE_DEFAULT = Protection(replicas=2, rpo_minutes=15, encryption=True)
 
 
 class Classifications(SpecModel):
     """The protection each level demands; a stack may tighten the defaults."""
 
-    general: Protection = Field(default_factory=lambda: _default_levels()[Level.GENERAL])
-    important: Protection = Field(default_factory=lambda: _default_levels()[Level.IMPORTANT])
-    core: Protection = Field(default_factory=lambda: _default_levels()[Level.CORE])
+    general: Protection = GENERAL_DEFAULT
+    important: Protection = IMPORTANT_DEFAULT
+    core: Protection = CORE_DEFAULT
 
     def of(self, level: Level) -> Protection:
         """The protection of one level."""

@@ -67,6 +67,8 @@ def _validation_problems(error: ValidationError) -> list[Problem]:
             message = "unknown key (check the spelling; see `govcloud schema`)"
         elif item["type"] == "missing":
             message = "required field is missing"
+        elif item["type"] == "value_error":
+            message = message.removeprefix("Value error, ")
         problems.append(Problem(path, message))
     return problems
 

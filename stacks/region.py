@@ -6,10 +6,28 @@ from enum import StrEnum
 from ipaddress import IPv4Network, IPv6Network
 from typing import Annotated
 
-from pydantic import Field, NonNegativeInt, PositiveFloat, field_validator, model_validator
+from pydantic import BeforeValidator, Field, NonNegativeInt, PositiveFloat, field_validator, model_validator
 
 from stacks.base import SpecModel
 from stacks.names import ShortName
+
+
+def _strict_prefix(kind: type[IPv4Network] | type[IPv6Network]):
+    """Parse a prefix strictly, keeping ipaddress's own explanation (e.g. "has host bits set")."""
+
+    def parse(value: object) -> object:
+        if isinstance(value, str):
+            try:
+                return kind(value.strip())
+            except ValueError as error:
+                raise ValueError(f"{value!r} is not a valid {kind.__name__[:4]} prefix: {error}") from None
+        return value
+
+    return BeforeValidator(parse)
+
+
+Ipv6Prefix = Annotated[IPv6Network, _strict_prefix(IPv6Network)]
+Ipv4Prefix = Annotated[IPv4Network, _strict_prefix(IPv4Network)]
 
 
 class SiteRole(StrEnum):
@@ -73,8 +91,8 @@ class Region(SpecModel):
 
     name: ShortName
     role: SiteRole
-    ipv6_prefix: IPv6Network
-    ipv4_prefix: IPv4Network | None = None
+    ipv6_prefix: Ipv6Prefix
+    ipv4_prefix: Ipv4Prefix | None = None
     external_network: str = Field(min_length=1)
     prefix_lengths: PrefixLengths = PrefixLengths()
     zones: tuple[Zone, ...] = Field(

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from rich.console import Console
-
+from govcloud.console import make_console
 from govcloud.exit_codes import ExitCode
 from govcloud.views.stack import render_stack_summary
 from stacks import load_stack
@@ -29,11 +28,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     stack = load_stack(args.stack)
-    console = Console()
+    console = make_console()
     if not args.quiet:
         render_stack_summary(console, stack)
     for warning in stack.warnings:
-        Console(stderr=True).print(f"[yellow]warning[/]: {warning}", highlight=False, soft_wrap=True)
+        make_console(stderr=True).print(f"[yellow]warning[/]: {warning}", highlight=False, soft_wrap=True)
     if args.strict and stack.warnings:
         return ExitCode.FINDINGS
     return ExitCode.OK

@@ -19,9 +19,11 @@ def render_stack_summary(console: Console, stack: LoadedStack) -> None:
     title = spec.cloud.display_name or spec.cloud.name
     console.print(f"[bold]{title}[/] ({spec.cloud.name}) from {stack.source}: [green]valid[/]")
 
-    regions = Table(title="Regions and zones", title_justify="left")
-    for column in ("region", "role", "IPv6", "IPv4", "zone", "vCPU", "RAM GiB", "volume GiB"):
-        regions.add_column(column, justify="right" if column[0].isupper() and column[1] != "P" else "left")
+    regions = Table(title="Regions and zones (capacity x overcommit)", title_justify="left")
+    for column in ("region", "role", "IPv6", "IPv4", "zone"):
+        regions.add_column(column, no_wrap=column.startswith("IP"))
+    for column in ("vCPU", "RAM GiB", "volume GiB"):
+        regions.add_column(column, justify="right")
     for region in spec.regions:
         zones = region.zones or (None,)
         for i, zone in enumerate(zones):
@@ -58,25 +60,38 @@ def render_stack_summary(console: Console, stack: LoadedStack) -> None:
         )
     console.print(totals)
 
-    plan = Table(title="Address plan", title_justify="left")
-    for column in ("tenant", "name", "level", "region", "slot", "IPv6", "IPv4", "networks", "replicas"):
-        plan.add_column(column)
+    plan = Table(title="Address plan (tenant prefix, then one row per network)", title_justify="left")
+    plan.add_column("tenant")
+    plan.add_column("level")
+    plan.add_column("slot", justify="right")
+    plan.add_column("network")
+    plan.add_column("IPv6", no_wrap=True)
+    plan.add_column("IPv4", no_wrap=True)
+    plan.add_column("replicas")
     for tenant, prefixes in zip(spec.tenants, address_plan(spec), strict=True):
         backup = backup_plan(spec, tenant)
         plan.add_row(
-            tenant.name,
-            tenant.display_name,
+            f"{tenant.name}\n{tenant.display_name}",
             tenant.classification.value,
-            tenant.home_region,
             str(tenant.slot),
+            f"({tenant.home_region})",
             str(prefixes.ipv6),
             str(prefixes.ipv4 or "-"),
-            "\n".join(f"{n.network} {n.ipv6}" + (f" {n.ipv4}" if n.ipv4 else "") for n in prefixes.networks)
-            or "-",
-            ", ".join(backup.replica_regions) or "-",
+            _replicas(backup.replica_regions),
+            end_section=not prefixes.networks,
         )
+        for i, net in enumerate(prefixes.networks):
+            plan.add_row(
+                "", "", "", net.network, str(net.ipv6), str(net.ipv4 or "-"), "",
+                end_section=i == len(prefixes.networks) - 1,
+            )  # fmt: skip
     console.print(plan)
 
 
 def _capacity(physical: int, ratio: float) -> str:
     return f"{physical:,}" if ratio == 1 else f"{physical:,} x{ratio:g}"
+
+
+def _replicas(regions: tuple[str, ...]) -> str:
+    counts = Counter(regions)
+    return ", ".join(f"{region} x{n}" if n > 1 else region for region, n in counts.items()) or "-"
