@@ -77,10 +77,11 @@ def validate(args: StackValidationArgs, report: ReportViolation) -> None:
             if region is None or amount is None or amount < 0:
                 continue  # unlimited or unset quotas are tenant-quotas-required's business
             promised[(region, key)] = promised.get((region, key), 0.0) + amount * scale
+    for region in sorted({region for region, _ in promised} - set(capacities)):
+        report(f"quotas are promised in region {region!r}, whose capacity the config does not give", None)
     for (region, key), total in sorted(promised.items()):
         capacity = capacities.get(region)
         if capacity is None:
-            report(f"quotas are promised in region {region!r}, whose capacity the config does not give", None)
             continue
         allocatable = capacity.of(key)
         what = next(m[4] for m in _MEASURES if m[0] == key)

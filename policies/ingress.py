@@ -60,8 +60,9 @@ def validate(args: ResourceValidationArgs, report: ReportViolation) -> None:
         high = low
     exposed = sorted(p for p in set(ports) if low <= p <= high)
     if exposed:
+        span = f"port {int(low)}" if low == high else f"ports {int(low)}-{int(high)}"
         report(
-            f"ingress from {source} over {protocol or 'any protocol'} ports {int(low)}-{int(high)} "
+            f"ingress from {source} over {protocol or 'any protocol'} {span} "
             f"exposes administrative port(s) {', '.join(map(str, exposed))}",
             None,
         )
