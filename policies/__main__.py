@@ -1,17 +1,20 @@
 """Serves the govcloud policy pack to the Pulumi engine: ``pulumi preview --policy-pack policies``.
 
-The engine runs this file as a script from the ``policies/`` directory, so the repository root is put
-on ``sys.path`` first; the policies themselves live in importable modules (see ``policies.pack``).
-Constructing ``PolicyPack`` starts the analyzer server and blocks, which is why nothing else is here.
+The engine runs this file as a script from the ``policies/`` directory. That directory must not stay
+on ``sys.path`` (its modules would shadow others by name), and the repository root must be on it so
+``policies`` and ``stacks`` import as packages. Constructing ``PolicyPack`` starts the analyzer server
+and blocks, which is why the policies live in ``policies.pack`` and nothing else is here.
 """
 
+import os
 import sys
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+_HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path[:] = [p for p in sys.path if os.path.abspath(p or os.curdir) != _HERE]
+sys.path.insert(0, os.path.dirname(_HERE))
 
-from pulumi_policy import PolicyPack
+from pulumi_policy import PolicyPack  # noqa: E402
 
-from policies.pack import DEFAULT_ENFORCEMENT, PACK_NAME, POLICIES
+from policies.pack import DEFAULT_ENFORCEMENT, PACK_NAME, POLICIES  # noqa: E402
 
 PolicyPack(name=PACK_NAME, enforcement_level=DEFAULT_ENFORCEMENT, policies=list(POLICIES))

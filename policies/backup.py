@@ -22,7 +22,7 @@ from policies import config
 from policies.levels import DEFAULT_REPLICAS
 from policies.props import UNKNOWN, is_known, text
 from policies.scope import StackIndex, Tenant, label
-from policies.types import CONTAINER
+from policies.tokens import CONTAINER
 
 NAME = "remote-backup-required"
 

@@ -16,7 +16,7 @@ from pulumi_policy import EnforcementLevel, ReportViolation, StackValidationArgs
 from policies.config import PolicyConfigError, schema
 from policies.props import number, text
 from policies.scope import StackIndex
-from policies.types import BLOCK_STORAGE_QUOTA, COMPUTE_QUOTA
+from policies.tokens import BLOCK_STORAGE_QUOTA, COMPUTE_QUOTA
 
 NAME = "quota-within-capacity"
 

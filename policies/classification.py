@@ -13,7 +13,7 @@ from policies import config
 from policies import tags as tag
 from policies.levels import KNOWN_LEVELS
 from policies.props import UNKNOWN, plain, tag_values, tags
-from policies.types import TAGGABLE
+from policies.tokens import TAGGABLE
 
 NAME = "classification-tag-required"
 

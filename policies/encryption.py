@@ -17,7 +17,7 @@ from policies import config
 from policies.levels import DEFAULT_ENCRYPTED_LEVELS
 from policies.props import UNKNOWN, number
 from policies.scope import StackIndex, Tenant, label
-from policies.types import BARBICAN_ORDER, BARBICAN_SECRET, VOLUME_TYPE
+from policies.tokens import BARBICAN_ORDER, BARBICAN_SECRET, VOLUME_TYPE
 
 NAME = "core-data-encrypted"
 DEFAULT_MIN_KEY_BITS = 256

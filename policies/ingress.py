@@ -13,7 +13,7 @@ from pulumi_policy import (
 
 from policies import config
 from policies.props import UNKNOWN, number, plain
-from policies.types import SECURITY_GROUP_RULE
+from policies.tokens import SECURITY_GROUP_RULE
 
 NAME = "no-open-admin-ingress"
 

@@ -13,7 +13,7 @@ from pulumi_policy import (
 from policies import tags as tag
 from policies.props import UNKNOWN, number, tag_value, tags
 from policies.scope import StackIndex, label
-from policies.types import NETWORK, SUBNET
+from policies.tokens import NETWORK, SUBNET
 
 NAME = "ipv6-required"
 IPV6_MODES = frozenset({"slaac", "dhcpv6-stateful", "dhcpv6-stateless"})

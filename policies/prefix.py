@@ -14,7 +14,7 @@ from pulumi_policy import EnforcementLevel, ReportViolation, StackValidationArgs
 
 from policies.props import UNKNOWN
 from policies.scope import StackIndex, label
-from policies.types import SUBNET, SUBNET_POOL
+from policies.tokens import SUBNET, SUBNET_POOL
 
 NAME = "no-overlapping-prefixes"
 

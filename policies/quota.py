@@ -6,7 +6,7 @@ from pulumi_policy import EnforcementLevel, ReportViolation, StackValidationArgs
 
 from policies.props import UNKNOWN, number
 from policies.scope import StackIndex, label
-from policies.types import BLOCK_STORAGE_QUOTA, COMPUTE_QUOTA, NETWORK_QUOTA
+from policies.tokens import BLOCK_STORAGE_QUOTA, COMPUTE_QUOTA, NETWORK_QUOTA
 
 NAME = "tenant-quotas-required"
 

@@ -16,7 +16,7 @@ from pulumi_policy import PolicyResource
 
 from policies import tags as tag
 from policies.props import plain, tag_value, tags, text
-from policies.types import PROJECT
+from policies.tokens import PROJECT
 
 _OWNER_KEYS = ("projectId", "tenantId")
 STACK_TYPE = "pulumi:pulumi:Stack"
