@@ -1,0 +1,88 @@
+"""The adapter from the offline preview's recorded resources to the pack (hand-made records)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from govcloud.policy_check import check_resources, pack_config, policy_inputs
+from policies.inputs import PolicyInput
+from stacks import load_stack, parse_stack
+from tests.policies.policy_stack import compliant_cloud, with_props
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@dataclass(frozen=True)
+class Record:
+    """Shaped like ``infra.preview.RecordedResource``: what the mock run keeps of a resource."""
+
+    type: str
+    name: str
+    urn: str
+    parent: str
+    provider: str
+    inputs: Mapping[str, Any]
+    secret_inputs: tuple[tuple[str | int, ...], ...] = ()
+    region: str | None = None
+    custom: bool = True
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def recorded(resources: list[PolicyInput]) -> list[Record]:
+    """The records the preview would have kept (the stack itself is never recorded)."""
+    return [
+        Record(r.type, r.name, r.urn, r.parent or "", r.provider or "", r.props, r.secret_paths)
+        for r in resources
+        if r.type != "pulumi:pulumi:Stack"
+    ]
+
+
+def test_records_become_policy_inputs() -> None:
+    records = recorded(compliant_cloud())
+    inputs = policy_inputs(records)
+    container = next(i for i in inputs if i.name == "health-backup-replica-1")
+    assert container.secret_paths == (("containerSyncKey",),)
+    assert container.parent is not None and container.parent.endswith("::health-backup")
+    assert container.provider is not None and "pulumi:providers:openstack" in container.provider
+    assert [i.urn for i in inputs] == [r.urn for r in records]
+    top = next(i for i in policy_inputs([Record("govcloud:index:Tenant", "t", "urn:t", "", "", {})]))
+    assert top.parent is None and top.provider is None
+
+
+def test_pack_config_follows_the_stack() -> None:
+    spec = load_stack(ROOT / "stacks" / "dev.yaml").spec
+    config = pack_config(spec)
+    # dev.yaml: three shenyang zones of 128+128+64 vCPU at 4x, 512+512+256 GiB RAM and 50,000 GiB at 1x.
+    assert config["quota-within-capacity"]["regions"]["shenyang"] == {
+        "vcpu": 1280.0,
+        "ramGib": 1280.0,
+        "volumeGib": 50000.0,
+    }
+    assert config["quota-within-capacity"]["regions"]["dalian"] == {"vcpu": 0, "ramGib": 0, "volumeGib": 0}
+    assert config["remote-backup-required"]["replicas"] == {"general": 0, "important": 1, "core": 2}
+    assert config["core-data-encrypted"]["levels"] == ["core"]
+
+
+def test_stricter_stack_tightens_the_pack() -> None:
+    text = (ROOT / "stacks" / "dev.yaml").read_text(encoding="utf-8")
+    stricter = text.replace("core: {replicas: 2,", "core: {replicas: 3,").replace(
+        "important: {replicas: 1, site: backup, rpo_minutes: 240}",
+        "important: {replicas: 1, site: backup, rpo_minutes: 240, encryption: true}",
+    )
+    assert stricter != text
+    config = pack_config(parse_stack(stricter).spec)
+    assert config["remote-backup-required"]["replicas"]["core"] == 3
+    assert config["core-data-encrypted"]["levels"] == ["core", "important"]
+
+
+def test_check_resources_runs_the_pack() -> None:
+    spec = load_stack(ROOT / "stacks" / "dev.yaml").spec
+    assert check_resources(recorded(compliant_cloud()), spec) == []
+    broken = with_props(compliant_cloud(), "health-quotas-compute", cores=-1)
+    found = check_resources(recorded(broken), spec)
+    assert [(v.policy, v.level, v.resource) for v in found] == [
+        ("tenant-quotas-required", "mandatory", "health-quotas-compute")
+    ]
