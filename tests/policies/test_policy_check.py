@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from govcloud.policy_check import check_resources, pack_config, policy_inputs
+from policies.evaluate import evaluate
 from policies.inputs import PolicyInput
 from stacks import load_stack, parse_stack
 from tests.policies.policy_stack import compliant_cloud, with_props
@@ -86,3 +88,10 @@ def test_check_resources_runs_the_pack() -> None:
     assert [(v.policy, v.level, v.resource) for v in found] == [
         ("tenant-quotas-required", "mandatory", "health-quotas-compute")
     ]
+
+
+def test_shipped_pack_config_matches_the_dev_stack() -> None:
+    shipped = json.loads((ROOT / "policies" / "config.dev.json").read_text(encoding="utf-8"))
+    derived = pack_config(load_stack(ROOT / "stacks" / "dev.yaml").spec)
+    assert {k: shipped[k] for k in derived} == derived
+    assert evaluate(compliant_cloud(), shipped) == []
