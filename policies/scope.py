@@ -54,8 +54,12 @@ class StackIndex:
             if parent is not None and parent.resource_type != STACK_TYPE:
                 self._scopes.setdefault(parent.urn, t)
         self._owner: dict[str, Tenant | None] = {}
+        self._owned: dict[str, list[PolicyResource]] = {t.urn: [] for t in self.tenants}
         for r in self.resources:
-            self._owner[r.urn] = by_project.get(r.urn) or self._find_owner(r, by_project)
+            owner = by_project.get(r.urn) or self._find_owner(r, by_project)
+            self._owner[r.urn] = owner
+            if owner is not None:
+                self._owned[owner.urn].append(r)
 
     def props(self, resource: PolicyResource) -> dict[str, Any]:
         """The resource's props as plain data (unknowns as ``UNKNOWN``)."""
@@ -70,7 +74,7 @@ class StackIndex:
 
     def owned(self, tenant: Tenant, *types: str) -> list[PolicyResource]:
         """The tenant's resources of the given types, in stack order."""
-        return [r for r in self.of_type(*types) if self._owner.get(r.urn) is tenant]
+        return [r for r in self._owned.get(tenant.urn, ()) if r.resource_type in types]
 
     def _tenant(self, project: PolicyResource) -> Tenant:
         props = plain(project.props)
