@@ -1,8 +1,8 @@
-"""The pack as the Pulumi engine runs it: ``policies/__main__.py`` as a script, spoken to over gRPC.
+"""The pack as the Pulumi engine runs it, spoken to over gRPC.
 
-No Pulumi CLI is needed: the test starts the analyzer exactly as the engine does (from the
-``policies/`` directory, reading the port from its first line of output) and asks it what the engine
-asks. The violations it returns must be the ones offline evaluation finds on the same resources.
+No Pulumi CLI is needed: the test starts the analyzer as the Python language host does
+(``python -u -m pulumi.policy ENGINE .`` in the ``policies/`` directory, reading the port from its
+first line of output) and asks it what the engine asks. The violations it returns must be the ones offline evaluation finds on the same resources.
 """
 
 from __future__ import annotations
@@ -30,8 +30,10 @@ PACK_DIR = Path(__file__).resolve().parents[2] / "policies"
 
 @pytest.fixture(scope="module")
 def analyzer() -> Iterator[analyzer_pb2_grpc.AnalyzerStub]:
+    # Exactly what the Python language host runs for a policy pack: pulumi.policy's runner, which
+    # runs the pack directory's __main__.py with the directory as the working directory.
     process = subprocess.Popen(
-        [sys.executable, "__main__.py"],
+        [sys.executable, "-u", "-m", "pulumi.policy", "127.0.0.1:0", "."],
         cwd=PACK_DIR,
         # Like the engine: no PYTHONPATH, so __main__.py must find the repository root itself.
         env={k: v for k, v in os.environ.items() if k != "PYTHONPATH"},
