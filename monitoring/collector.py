@@ -1,24 +1,23 @@
-"""The snapshot collector and the registry the exporter serves."""
+"""The snapshot collector and the registries the exporter serves."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 from prometheus_client import CollectorRegistry
 from prometheus_client.core import Metric
 
 from monitoring.build_info import BuildInfoCollector
+from monitoring.exposition import MetricsBody, observation_families
 from monitoring.observation import ObservationHolder
-from monitoring.plan_metrics import plan_families
 from monitoring.run_metrics import RunMetrics
-from monitoring.tenant_metrics import tenant_families
-from monitoring.zone_metrics import zone_families
 
 
 class ObservationCollector:
-    """Yields fresh zone, tenant and plan families from the holder's current observation each scrape.
+    """Yields fresh zone, tenant and plan families from the holder's current observation each collect.
 
-    Nothing is exported before the first good refresh; a family of a plan that failed is absent.
+    Nothing is exported before the first good refresh; the plan families are absent when planning failed.
     """
 
     def __init__(self, holder: ObservationHolder) -> None:
@@ -26,17 +25,34 @@ class ObservationCollector:
 
     def collect(self) -> Iterator[Metric]:
         observation = self._holder.current
-        if observation is None:
-            return
-        yield from zone_families(observation.zones)
-        yield from tenant_families(observation.tenants)
-        if observation.plan is not None:
-            yield from plan_families(observation.plan)
+        if observation is not None:
+            yield from observation_families(observation)
 
 
-def build_registry(holder: ObservationHolder, version: str) -> tuple[CollectorRegistry, RunMetrics]:
-    """A fresh registry with the snapshot collector, build info and the loop's own metrics."""
+@dataclass(frozen=True)
+class Exporter:
+    """Everything the exporter shows.
+
+    ``registry`` holds all collectors (for one-off snapshots and tests); ``live`` only build info and the
+    loop's metrics, which ``body`` renders per scrape after the cached observation.
+    """
+
+    holder: ObservationHolder
+    registry: CollectorRegistry
+    live: CollectorRegistry
+    metrics: RunMetrics
+    body: MetricsBody
+
+
+def build_exporter(version: str) -> Exporter:
+    """Fresh registries (never the global one) with the snapshot collector, build info and loop metrics."""
+    holder = ObservationHolder()
+    live = CollectorRegistry(auto_describe=False)
+    live.register(BuildInfoCollector(version))
+    metrics = RunMetrics(live)
     registry = CollectorRegistry(auto_describe=False)
     registry.register(ObservationCollector(holder))
-    registry.register(BuildInfoCollector(version))
-    return registry, RunMetrics(registry)
+    registry.register(live)
+    body = MetricsBody(holder, live)
+    holder.subscribe(body.prerender)
+    return Exporter(holder, registry, live, metrics, body)

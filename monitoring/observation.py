@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from monitoring.plan_metrics import PlanFigures, plan_figures
@@ -27,11 +28,18 @@ class Observation:
 
 
 class ObservationHolder:
-    """The latest observation; written by the loop, read by scrapes on other threads."""
+    """The latest observation; written by the loop, read by scrapes on other threads.
+
+    Listeners are called (on the publishing thread) after each publish, e.g. to render it ahead of scrapes.
+    """
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._current: Observation | None = None
+        self._listeners: list[Callable[[Observation], None]] = []
+
+    def subscribe(self, listener: Callable[[Observation], None]) -> None:
+        self._listeners.append(listener)
 
     @property
     def current(self) -> Observation | None:
@@ -41,3 +49,5 @@ class ObservationHolder:
     def publish(self, observation: Observation) -> None:
         with self._lock:
             self._current = observation
+        for listener in self._listeners:
+            listener(observation)

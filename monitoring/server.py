@@ -1,13 +1,19 @@
-"""Serving /metrics over HTTP from an explicit registry, on a loopback address by default."""
+"""Serving /metrics over HTTP, on a loopback address by default."""
 
 from __future__ import annotations
 
 import errno
+import ipaddress
+import socket
 import threading
 from dataclasses import dataclass
-from wsgiref.simple_server import WSGIServer
+from socketserver import ThreadingMixIn
+from typing import Any
+from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
-from prometheus_client import CollectorRegistry, start_http_server
+from prometheus_client import CONTENT_TYPE_LATEST
+
+from monitoring.exposition import MetricsBody
 
 
 class ListenError(Exception):
@@ -39,13 +45,43 @@ def parse_listen(text: str) -> ListenAddress:
     return ListenAddress(host or "127.0.0.1", int(port))
 
 
+def metrics_app(body: MetricsBody) -> Any:
+    """A WSGI app serving ``body`` at /metrics (gzip when the client accepts it) and 404 elsewhere."""
+
+    def app(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        if environ.get("PATH_INFO", "/") not in ("/metrics", "/metrics/"):
+            start_response("404 Not Found", [("Content-Type", "text/plain; charset=utf-8")])
+            return [b"not found: metrics are at /metrics\n"]
+        headers = [("Content-Type", CONTENT_TYPE_LATEST)]
+        if "gzip" in environ.get("HTTP_ACCEPT_ENCODING", ""):
+            payload = body.gzipped()
+            headers.append(("Content-Encoding", "gzip"))
+        else:
+            payload = body.text()
+        headers.append(("Content-Length", str(len(payload))))
+        start_response("200 OK", headers)
+        return [payload]
+
+    return app
+
+
+class _Server(ThreadingMixIn, WSGIServer):
+    daemon_threads = True
+
+
+class _QuietHandler(WSGIRequestHandler):
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
 class MetricsServer:
     """A running /metrics endpoint; ``close()`` stops it and frees the port."""
 
-    def __init__(self, server: WSGIServer, thread: threading.Thread, address: ListenAddress) -> None:
+    def __init__(self, server: WSGIServer, address: ListenAddress) -> None:
         self._server = server
-        self._thread = thread
         self.address = address
+        self._thread = threading.Thread(target=server.serve_forever, name="metrics-http", daemon=True)
+        self._thread.start()
 
     def close(self) -> None:
         self._server.shutdown()
@@ -53,12 +89,17 @@ class MetricsServer:
         self._thread.join(timeout=5)
 
 
-def serve_metrics(registry: CollectorRegistry, address: ListenAddress) -> MetricsServer:
-    """Start serving ``registry`` at ``address`` on a background thread."""
+def serve_metrics(body: MetricsBody, address: ListenAddress) -> MetricsServer:
+    """Start serving ``body`` at ``address`` on a background thread."""
     try:
-        server, thread = start_http_server(address.port, addr=address.host, registry=registry)
+        family = socket.AF_INET6 if ipaddress.ip_address(address.host).version == 6 else socket.AF_INET
+    except ValueError:
+        family = socket.AF_INET6 if ":" in address.host else socket.AF_INET
+    server_class = type("_FamilyServer", (_Server,), {"address_family": family})
+    try:
+        server = make_server(address.host, address.port, metrics_app(body), server_class, _QuietHandler)
     except OSError as error:
         if error.errno == errno.EADDRINUSE:
             raise ListenError(f"cannot listen on {address}: the port is already in use") from None
         raise ListenError(f"cannot listen on {address}: {error.strerror or error}") from None
-    return MetricsServer(server, thread, address)
+    return MetricsServer(server, address)

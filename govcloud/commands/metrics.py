@@ -5,15 +5,13 @@ from __future__ import annotations
 import argparse
 import sys
 
-from prometheus_client import generate_latest
 from rich.console import Console
 
 from govcloud import __version__
 from govcloud.commands.serve import make_planner
 from govcloud.exit_codes import ExitCode
-from monitoring.collector import build_registry
+from monitoring.collector import build_exporter
 from monitoring.loop import RebalanceLoop
-from monitoring.observation import ObservationHolder
 from scheduler.inventory import Inventory
 from scheduler.inventory_file import InventoryError, load_inventory
 
@@ -41,10 +39,10 @@ def run(args: argparse.Namespace) -> int:
         for problem in error.problems:
             err.print(f"[bold red]error[/]: {problem}", highlight=False, soft_wrap=True)
         return ExitCode.BAD_INPUT
-    holder = ObservationHolder()
-    registry, metrics = build_registry(holder, __version__)
-    ok = RebalanceLoop(_Loaded(inventory), make_planner(args.max_moves), holder, metrics).run_once()
-    sys.stdout.write(generate_latest(registry).decode())
+    exporter = build_exporter(__version__)
+    loop = RebalanceLoop(_Loaded(inventory), make_planner(args.max_moves), exporter.holder, exporter.metrics)
+    ok = loop.run_once()
+    sys.stdout.write(exporter.body.text().decode())
     return ExitCode.OK if ok else ExitCode.FINDINGS
 
 

@@ -17,9 +17,8 @@ from rich.console import Console
 
 from govcloud import __version__
 from govcloud.exit_codes import ExitCode
-from monitoring.collector import build_registry
+from monitoring.collector import build_exporter
 from monitoring.loop import ApplyFn, Planner, RebalanceLoop
-from monitoring.observation import ObservationHolder
 from monitoring.server import ListenAddress, ListenError, parse_listen, serve_metrics
 from scheduler.source import FileSource, InventorySource
 
@@ -115,10 +114,9 @@ def serve(
     """Run the loop on ``source`` and serve /metrics until SIGTERM or SIGINT; the exit code."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     err = Console(stderr=True)
-    holder = ObservationHolder()
-    registry, metrics = build_registry(holder, __version__)
+    exporter = build_exporter(__version__)
     try:
-        server = serve_metrics(registry, listen)
+        server = serve_metrics(exporter.body, listen)
     except ListenError as error:
         err.print(f"[bold red]error[/]: {error}", highlight=False, soft_wrap=True)
         return ExitCode.BAD_INPUT
@@ -131,7 +129,9 @@ def serve(
         soft_wrap=True,
     )
     try:
-        RebalanceLoop(source, planner, holder, metrics, apply=apply).run_forever(interval, stop)
+        RebalanceLoop(source, planner, exporter.holder, exporter.metrics, apply=apply).run_forever(
+            interval, stop
+        )
     finally:
         server.close()
         for sig, handler in previous.items():
