@@ -11,9 +11,10 @@ from socketserver import ThreadingMixIn
 from typing import Any
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
-from prometheus_client import CONTENT_TYPE_LATEST
-
 from monitoring.exposition import MetricsBody
+
+# The classic text format (names escaped to underscores) that every Prometheus 2.x parses.
+CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 
 
 class ListenError(Exception):
@@ -52,7 +53,7 @@ def metrics_app(body: MetricsBody) -> Any:
         if environ.get("PATH_INFO", "/") not in ("/metrics", "/metrics/"):
             start_response("404 Not Found", [("Content-Type", "text/plain; charset=utf-8")])
             return [b"not found: metrics are at /metrics\n"]
-        headers = [("Content-Type", CONTENT_TYPE_LATEST)]
+        headers = [("Content-Type", CONTENT_TYPE)]
         if "gzip" in environ.get("HTTP_ACCEPT_ENCODING", ""):
             payload = body.gzipped()
             headers.append(("Content-Encoding", "gzip"))
