@@ -44,6 +44,13 @@ def _listen(text: str) -> ListenAddress:
         raise argparse.ArgumentTypeError(str(error)) from None
 
 
+def move_limit(text: str) -> int:
+    """A ``--max-moves`` value: a whole number >= 0."""
+    if not text.isdigit():
+        raise argparse.ArgumentTypeError(f"{text!r}: expected a whole number of moves >= 0")
+    return int(text)
+
+
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "serve",
@@ -55,7 +62,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
             "when the address cannot be served."
         ),
     )
-    parser.add_argument("--inventory", metavar="FILE", required=True, help="inventory file (YAML or JSON)")
+    # Live sources (--kubernetes, --openstack) join this group and build their own source and applier.
+    source = parser.add_mutually_exclusive_group(required=True)
+    source.add_argument("--inventory", metavar="FILE", help="inventory file (YAML or JSON)")
     parser.add_argument(
         "--listen",
         metavar="HOST:PORT",
@@ -70,7 +79,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         default=60.0,
         help="time between iterations, e.g. 30s, 5m, 1h (default 60s)",
     )
-    parser.add_argument("--max-moves", metavar="N", type=int, default=None, help="at most N moves per plan")
+    parser.add_argument(
+        "--max-moves", metavar="N", type=move_limit, default=None, help="at most N moves per plan"
+    )
     parser.add_argument("--apply", action="store_true", help="apply each plan (live sources only)")
     parser.set_defaults(func=run)
 

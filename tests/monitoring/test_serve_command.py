@@ -146,7 +146,8 @@ def test_a_missing_inventory_exits_2(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    ("flag", "value"), [("--interval", "soon"), ("--interval", "0s"), ("--listen", "9464")]
+    ("flag", "value"),
+    [("--interval", "soon"), ("--interval", "0s"), ("--listen", "9464"), ("--max-moves", "-1")],
 )
 def test_bad_options_exit_2(test_inventory: Path, flag: str, value: str) -> None:
     result = govcloud("serve", "--inventory", str(test_inventory), flag, value)
