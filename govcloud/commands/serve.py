@@ -140,9 +140,8 @@ def serve(
         soft_wrap=True,
     )
     try:
-        RebalanceLoop(source, planner, exporter.holder, exporter.metrics, apply=apply).run_forever(
-            interval, stop
-        )
+        loop = RebalanceLoop(source, planner, exporter.holder, exporter.metrics, apply=apply)
+        loop.run_forever(interval, stop)
     finally:
         server.close()
         for sig, handler in previous.items():
