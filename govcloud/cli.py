@@ -9,11 +9,11 @@ from collections.abc import Sequence
 from rich.console import Console
 
 from govcloud import __version__
-from govcloud.commands import metrics, schema, serve, validate
+from govcloud.commands import drain, metrics, rebalance, schema, serve, validate
 from govcloud.exit_codes import ExitCode
 from stacks.problem import SpecError
 
-COMMANDS = (validate, schema, serve, metrics)
+COMMANDS = (validate, schema, rebalance, drain, serve, metrics)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -20,6 +20,7 @@ from govcloud.exit_codes import ExitCode
 from monitoring.collector import build_exporter
 from monitoring.loop import ApplyFn, Planner, RebalanceLoop
 from monitoring.server import ListenAddress, ListenError, parse_listen, serve_metrics
+from scheduler.rebalance import rebalance
 from scheduler.source import FileSource, InventorySource
 
 _DURATION = re.compile(r"(\d+(?:\.\d+)?)(ms|s|m|h|d)")
@@ -109,8 +110,6 @@ def run(args: argparse.Namespace) -> int:
 
 def make_planner(max_moves: int | None) -> Planner:
     """The scheduler's rebalance with the command's limits."""
-    from scheduler.rebalance import rebalance
-
     return lambda inv: rebalance(inv, max_moves=max_moves)
 
 
