@@ -87,15 +87,11 @@ def main() -> None:
         title=f"Exporter: {args.tenants} tenants x {args.zones} zones x {args.resources} resources",
         title_justify="left",
     )
-    for column in ("measure", "median", "p90", "max"):
+    for column in ("measure", "value (median)", "p90", "max"):
         table.add_column(column, justify="left" if column == "measure" else "right")
     table.add_row("series exported", f"{series:,}", "", "")
-    table.add_row(
-        "body size (plain / gzip)",
-        f"{len(body) / 1024:,.0f} KiB",
-        f"{len(exporter.body.gzipped()) / 1024:,.0f} KiB",
-        "",
-    )
+    table.add_row("body size, plain", f"{len(body) / 1024:,.0f} KiB", "", "")
+    table.add_row("body size, gzip", f"{len(exporter.body.gzipped()) / 1024:,.0f} KiB", "", "")
     table.add_row("per refresh: figures from the inventory", f"{figures_ms:.1f} ms", "", "")
     table.add_row("per refresh: render the observation", f"{render_ms:.1f} ms", "", "")
     table.add_row(f"scrape, plain ({args.scrapes}x)", *_stats(plain))
