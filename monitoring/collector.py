@@ -53,6 +53,6 @@ def build_exporter(version: str) -> Exporter:
     registry = CollectorRegistry(auto_describe=False)
     registry.register(ObservationCollector(holder))
     registry.register(live)
-    body = MetricsBody(holder, live)
+    body = MetricsBody(live)
     holder.subscribe(body.prerender)
     return Exporter(holder, registry, live, metrics, body)

@@ -10,14 +10,13 @@ the small live registry (build info, counters, histogram) is rendered on each sc
 from __future__ import annotations
 
 import gzip
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 
 from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.core import Metric
 
-from monitoring.observation import Observation, ObservationHolder
+from monitoring.observation import Observation
 from monitoring.plan_metrics import plan_families
 from monitoring.tenant_metrics import tenant_families
 from monitoring.zone_metrics import zone_families
@@ -59,31 +58,23 @@ def render(observation: Observation | None) -> Rendered:
 
 
 class MetricsBody:
-    """Builds /metrics bodies from a holder (rendered once per observation) and a live registry."""
+    """Builds /metrics bodies: the last observation rendered when it was published, then the live registry.
 
-    def __init__(self, holder: ObservationHolder, live: CollectorRegistry) -> None:
-        self._holder = holder
+    Subscribe :meth:`prerender` to the observation holder: rendering happens on the publishing (loop)
+    thread, and a scrape only swaps in the finished rendering, never waits for one.
+    """
+
+    def __init__(self, live: CollectorRegistry) -> None:
         self._live = live
-        self._lock = threading.Lock()
         self._rendered = render(None)
 
     def prerender(self, observation: Observation) -> None:
-        """Render ``observation`` now (subscribe this to the holder so scrapes never pay for it)."""
-        with self._lock:
-            if self._rendered.observation is not observation:
-                self._rendered = render(observation)
-
-    def snapshot(self) -> Rendered:
-        """The rendering of the holder's current observation, made on first use."""
-        observation = self._holder.current
-        with self._lock:
-            if self._rendered.observation is not observation:
-                self._rendered = render(observation)
-            return self._rendered
+        """Render ``observation`` and serve it from now on."""
+        self._rendered = render(observation)  # one reference swap: readers see the old or the new one
 
     def text(self) -> bytes:
-        return self.snapshot().text + generate_latest(self._live)
+        return self._rendered.text + generate_latest(self._live)
 
     def gzipped(self) -> bytes:
         # Concatenated gzip members form one valid gzip stream (RFC 1952 section 2.2).
-        return self.snapshot().gzipped + gzip.compress(generate_latest(self._live), compresslevel=1)
+        return self._rendered.gzipped + gzip.compress(generate_latest(self._live), compresslevel=1)
