@@ -27,9 +27,16 @@ test: venv system-deps lint
 # Services and tools the tests run for real; each installs itself only when missing.
 system-deps: prometheus
 
+# Debian's maintainer scripts start the daemon through invoke-rc.d; a temporary policy-rc.d that
+# answers 101 keeps them from leaving a running prometheus behind on machines without systemd.
 prometheus:
 	@command -v promtool >/dev/null && command -v prometheus >/dev/null || { \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends prometheus; }
+	  set -e; guard=; \
+	  if [ ! -e /usr/sbin/policy-rc.d ]; then printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d; \
+	    chmod +x /usr/sbin/policy-rc.d; guard=1; fi; \
+	  trap '[ -z "$$guard" ] || rm -f /usr/sbin/policy-rc.d' EXIT; \
+	  apt-get -o DPkg::Lock::Timeout=600 update -qq; \
+	  DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends prometheus; }
 
 bench: venv
 	$(BIN)/python -m bench

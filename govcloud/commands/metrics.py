@@ -1,0 +1,58 @@
+"""``govcloud metrics``: one Prometheus exposition snapshot of an inventory and its plan."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from rich.console import Console
+
+from govcloud import __version__
+from govcloud.commands.serve import make_planner, move_limit
+from govcloud.exit_codes import ExitCode
+from monitoring.collector import build_exporter
+from monitoring.loop import RebalanceLoop
+from scheduler.inventory import Inventory
+from scheduler.inventory_file import InventoryError, load_inventory
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "metrics",
+        help="print the exporter's metrics for an inventory once",
+        description=(
+            "Refresh and plan once, as `govcloud serve` does on each iteration, and print the metrics in "
+            "the Prometheus text format (for node_exporter's textfile collector or a quick look). "
+            "Exit 2 when the inventory is invalid, 1 when planning failed."
+        ),
+    )
+    parser.add_argument("--inventory", metavar="FILE", required=True, help="inventory file (YAML or JSON)")
+    parser.add_argument(
+        "--max-moves", metavar="N", type=move_limit, default=None, help="at most N moves per plan"
+    )
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        inventory = load_inventory(args.inventory)
+    except InventoryError as error:
+        err = Console(stderr=True)
+        for problem in error.problems:
+            err.print(f"[bold red]error[/]: {problem}", highlight=False, soft_wrap=True)
+        return ExitCode.BAD_INPUT
+    exporter = build_exporter(__version__)
+    loop = RebalanceLoop(_Loaded(inventory), make_planner(args.max_moves), exporter.holder, exporter.metrics)
+    ok = loop.run_once()
+    sys.stdout.write(exporter.body.text().decode())
+    return ExitCode.OK if ok else ExitCode.FINDINGS
+
+
+class _Loaded:
+    """An inventory source that returns the inventory already read and checked."""
+
+    def __init__(self, inventory: Inventory) -> None:
+        self._inventory = inventory
+
+    def load(self) -> Inventory:
+        return self._inventory

@@ -1,0 +1,212 @@
+"""The one safety gate: rules 1-5 of CONTRACTS.md section 3, checked move by move.
+
+Every planner's output goes through :func:`plan_violations` before it is returned, and the applier
+calls :func:`move_violations` against the live state before each move.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Mapping
+
+from scheduler.inventory import Inventory
+from scheduler.move import Move
+
+# Requests and capacities are sums of decimal numbers; this much rounding noise is not an overflow.
+TOLERANCE = 1e-9
+
+
+def _exceeds(value: float, cap: float) -> bool:
+    return value > cap + TOLERANCE * max(1.0, abs(cap))
+
+
+def group_zone_counts(inv: Inventory) -> dict[str, int]:
+    """group -> number of distinct zones its replicas occupy in ``inv``."""
+    zones: dict[str, set[str]] = {}
+    for workload in inv.workloads:
+        if workload.group is not None:
+            zones.setdefault(workload.group, set()).add(inv.zone_of(workload.host))
+    return {group: len(z) for group, z in zones.items()}
+
+
+class SafetyState:
+    """A running copy of an inventory's placement that checks and applies moves one at a time.
+
+    Loads, quota use and replica spread are computed on first use for the hosts, tenant-zones and
+    groups a move touches, so checking a short plan against a large inventory stays cheap.
+    """
+
+    def __init__(self, inv: Inventory, *, baseline_groups: Mapping[str, int] | None = None) -> None:
+        self.inv = inv
+        self.placement: dict[str, str] = {}
+        self._by_host: dict[str, set[str]] = {}
+        self._by_tenant_zone: dict[tuple[str, str], set[str]] = {}
+        self._by_group: dict[str, set[str]] = {}
+        for w in inv.workloads:
+            self.placement[w.name] = w.host
+            self._by_host.setdefault(w.host, set()).add(w.name)
+            if w.tenant is not None:
+                self._by_tenant_zone.setdefault((w.tenant, inv.zone_of(w.host)), set()).add(w.name)
+            if w.group is not None:
+                self._by_group.setdefault(w.group, set()).add(w.name)
+        self._host_load: dict[str, Counter[str]] = {}
+        self._quota_use: dict[tuple[str, str], Counter[str]] = {}
+        self.moved: set[str] = set()
+        self._baseline = dict(baseline_groups) if baseline_groups is not None else None
+
+    # --- views computed on demand and then kept up to date ------------------------------------------
+    def _sum(self, names: set[str]) -> Counter[str]:
+        total: Counter[str] = Counter()
+        for name in names:
+            for resource, amount in self.inv.workload(name).requests.items():
+                total[resource] += amount
+        return total
+
+    def host_load(self, host: str) -> Counter[str]:
+        if host not in self._host_load:
+            self._host_load[host] = self._sum(self._by_host.get(host, set()))
+        return self._host_load[host]
+
+    def quota_use(self, tenant: str, zone: str) -> Counter[str]:
+        key = (tenant, zone)
+        if key not in self._quota_use:
+            self._quota_use[key] = self._sum(self._by_tenant_zone.get(key, set()))
+        return self._quota_use[key]
+
+    def group_hosts(self, group: str) -> Counter[str]:
+        return Counter(self.placement[name] for name in self._by_group.get(group, ()))
+
+    def group_zones(self, group: str) -> Counter[str]:
+        return Counter(self.inv.zone_of(self.placement[name]) for name in self._by_group.get(group, ()))
+
+    def baseline(self, group: str) -> int:
+        if self._baseline is None:
+            self._baseline = {}  # zone counts in the inventory this state started from
+        if group not in self._baseline:
+            self._baseline[group] = len(
+                {self.inv.zone_of(self.inv.workload(name).host) for name in self._by_group.get(group, ())}
+            )
+        return self._baseline[group]
+
+    def violations(self, move: Move) -> list[str]:
+        """Why ``move`` is unsafe in the current state (rules 1-4); empty when it is safe."""
+        inv = self.inv
+        try:
+            workload = inv.workload(move.workload)
+        except KeyError:
+            return [f"unknown workload {move.workload!r}"]
+        current = self.placement[move.workload]
+        if move.from_host != current:
+            return [f"{move.workload} runs on {current}, not on {move.from_host}"]
+        try:
+            target = inv.host(move.to_host)
+        except KeyError:
+            return [f"unknown host {move.to_host!r}"]
+        if move.to_host == current:
+            return [f"{move.workload} already runs on {move.to_host}"]
+        from_zone, to_zone = inv.zone_of(current), target.zone
+        if (move.from_zone, move.to_zone) != (from_zone, to_zone):
+            return [f"zones of the move are wrong: {from_zone} -> {to_zone}"]
+        problems: list[str] = []
+        # rule 3: pinned, residency, cordoned
+        if not workload.movable:
+            problems.append(f"{workload.name} is pinned (movable: false)")
+        if not workload.may_enter(to_zone):
+            problems.append(f"{workload.name} may not run in {to_zone} (allowed_zones)")
+        if not target.schedulable:
+            problems.append(f"host {target.name} is not schedulable")
+        # rule 1: host capacity
+        load = self.host_load(target.name)
+        over = [r for r, v in load.items() if _exceeds(v, target.capacity.get(r, 0.0))]
+        if over:
+            problems.append(f"host {target.name} is already over capacity in {', '.join(sorted(over))}")
+        else:
+            for resource, amount in sorted(workload.requests.items()):
+                cap = target.capacity.get(resource, 0.0)
+                if amount > 0 and _exceeds(load[resource] + amount, cap):
+                    problems.append(
+                        f"host {target.name} would exceed its {resource} capacity "
+                        f"({load[resource] + amount:g} > {cap:g})"
+                    )
+        # rule 2: tenant quota in the destination zone
+        tenant = inv.tenant(workload.tenant)
+        if tenant is not None and to_zone != from_zone:
+            use = self.quota_use(tenant.name, to_zone)
+            for resource, amount in sorted(workload.requests.items()):
+                cap = tenant.cap(to_zone, resource)
+                if cap is not None and amount > 0 and _exceeds(use[resource] + amount, cap):
+                    problems.append(
+                        f"tenant {tenant.name} would exceed its {resource} quota in {to_zone} "
+                        f"({use[resource] + amount:g} > {cap:g})"
+                    )
+        # rule 4: replica groups
+        if workload.group is not None:
+            group = workload.group
+            if self.group_hosts(group)[target.name] > 0:
+                problems.append(f"host {target.name} already runs a replica of group {group}")
+            zones = self.group_zones(group)
+            before = sum(1 for n in zones.values() if n > 0)
+            after = before - (1 if zones[from_zone] == 1 else 0) + (1 if zones[to_zone] == 0 else 0)
+            if to_zone != from_zone and after < before:
+                problems.append(f"group {group} would shrink from {before} to {after} zones")
+            elif after < self.baseline(group):
+                problems.append(
+                    f"group {group} would occupy {after} zones, "
+                    f"fewer than {self.baseline(group)} at the start"
+                )
+        return problems
+
+    def apply(self, move: Move) -> None:
+        """Apply ``move`` (assumed checked)."""
+        workload = self.inv.workload(move.workload)
+        old, new = move.from_host, move.to_host
+        self._by_host[old].discard(workload.name)
+        self._by_host.setdefault(new, set()).add(workload.name)
+        for host, sign in ((old, -1), (new, +1)):
+            if host in self._host_load:
+                for resource, amount in workload.requests.items():
+                    self._host_load[host][resource] += sign * amount
+        if workload.tenant is not None:
+            for zone, sign in ((self.inv.zone_of(old), -1), (self.inv.zone_of(new), +1)):
+                key = (workload.tenant, zone)
+                self._by_tenant_zone.setdefault(key, set())
+                if sign < 0:
+                    self._by_tenant_zone[key].discard(workload.name)
+                else:
+                    self._by_tenant_zone[key].add(workload.name)
+                if key in self._quota_use:
+                    for resource, amount in workload.requests.items():
+                        self._quota_use[key][resource] += sign * amount
+        self.placement[workload.name] = new
+        self.moved.add(workload.name)
+
+
+def move_violations(
+    inv: Inventory, move: Move, *, baseline_groups: Mapping[str, int] | None = None
+) -> list[str]:
+    """Why a single ``move`` is unsafe in state ``inv`` (rules 1-4); empty when it is safe.
+
+    ``baseline_groups`` (group -> zone count at the start of a plan, see :func:`group_zone_counts`)
+    lets a caller that applies a plan step by step hold groups to their original spread.
+    """
+    return SafetyState(inv, baseline_groups=baseline_groups).violations(move)
+
+
+def plan_violations(inv: Inventory, moves: Iterable[Move], *, max_moves: int | None = None) -> list[str]:
+    """Every rule 1-5 violation of applying ``moves`` in order from ``inv`` (empty when safe)."""
+    state = SafetyState(inv)
+    problems: list[str] = []
+    count = 0
+    for step, move in enumerate(moves, start=1):
+        count += 1
+        if move.workload in state.moved:
+            problems.append(f"step {step}: {move.workload} moves a second time")
+            continue
+        found = state.violations(move)
+        problems.extend(f"step {step}: {p}" for p in found)
+        if found:
+            return problems
+        state.apply(move)
+    if max_moves is not None and count > max_moves:
+        problems.append(f"{count} moves, more than the limit of {max_moves}")
+    return problems

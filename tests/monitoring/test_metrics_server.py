@@ -1,0 +1,111 @@
+"""The /metrics endpoint: plain and gzip bodies, 404 elsewhere, a clear error when the port is taken."""
+
+from __future__ import annotations
+
+import gzip
+import socket
+import urllib.error
+import urllib.request
+
+import pytest
+
+from monitoring.collector import build_exporter
+from monitoring.observation import Observation
+from monitoring.server import ListenAddress, ListenError, parse_listen, serve_metrics
+from scheduler.inventory_file import load_inventory
+from tests.monitoring.conftest import free_port
+
+
+@pytest.fixture
+def served(test_inventory):
+    exporter = build_exporter("test")
+    exporter.holder.publish(Observation.of(load_inventory(test_inventory), None, 1.0))
+    server = serve_metrics(exporter.body, ListenAddress("127.0.0.1", free_port()))
+    yield exporter, server
+    server.close()
+
+
+def _get(server, path: str, **headers: str):
+    request = urllib.request.Request(f"http://{server.address}{path}", headers=headers)
+    return urllib.request.urlopen(request, timeout=10)
+
+
+def test_plain_and_gzip_bodies_are_the_same(served) -> None:
+    exporter, server = served
+    with _get(server, "/metrics") as response:
+        assert response.headers["Content-Type"].startswith("text/plain; version=0.0.4")
+        plain = response.read()
+    with _get(server, "/metrics", **{"Accept-Encoding": "gzip"}) as response:
+        assert response.headers["Content-Encoding"] == "gzip"
+        zipped = gzip.decompress(response.read())
+    assert plain == zipped == exporter.body.text()
+    assert b'govcloud_zone_utilization_ratio{resource="cpu",zone="zone-a"} 0.875' in plain
+    assert b"govcloud_build_info" in plain
+
+
+def test_other_paths_are_not_found(served) -> None:
+    _, server = served
+    with pytest.raises(urllib.error.HTTPError) as error:
+        _get(server, "/")
+    assert error.value.code == 404
+
+
+def test_a_taken_port_is_a_clear_error() -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        with pytest.raises(
+            ListenError, match=f"cannot listen on 127.0.0.1:{port}: the port is already in use"
+        ):
+            serve_metrics(build_exporter("test").body, ListenAddress("127.0.0.1", port))
+
+
+def test_closing_frees_the_port() -> None:
+    address = ListenAddress("127.0.0.1", free_port())
+    serve_metrics(build_exporter("test").body, address).close()
+    serve_metrics(build_exporter("test").body, address).close()
+
+
+@pytest.mark.parametrize(
+    ("text", "address"),
+    [
+        ("127.0.0.1:9464", ListenAddress("127.0.0.1", 9464)),
+        ("[::1]:9100", ListenAddress("::1", 9100)),
+        (":9464", ListenAddress("127.0.0.1", 9464)),
+        ("0.0.0.0:80", ListenAddress("0.0.0.0", 80)),
+    ],
+)
+def test_parse_listen(text: str, address: ListenAddress) -> None:
+    assert parse_listen(text) == address
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("9464", "expected HOST:PORT"),
+        ("::1:9464", "brackets"),
+        ("host:http", "port must be"),
+        ("h:70000", "port"),
+    ],
+)
+def test_parse_listen_rejects(text: str, reason: str) -> None:
+    with pytest.raises(ValueError, match=reason):
+        parse_listen(text)
+
+
+def test_ipv6_loopback() -> None:
+    if not socket.has_ipv6:
+        pytest.skip("no IPv6 on this machine")
+    with socket.socket(socket.AF_INET6) as probe:
+        try:
+            probe.bind(("::1", 0))
+        except OSError:
+            pytest.skip("no IPv6 loopback on this machine")
+        port = probe.getsockname()[1]
+    server = serve_metrics(build_exporter("test").body, ListenAddress("::1", port))
+    try:
+        with _get(server, "/metrics") as response:
+            assert b"govcloud_build_info" in response.read()
+    finally:
+        server.close()
