@@ -45,6 +45,8 @@ class RecordedResource:
     type: str
     name: str
     urn: str
+    id: str
+    """The id the mock cloud gave it; other resources' inputs refer to it (``projectId``, ``networkId``)."""
     parent: str
     """The parent's URN; the stack's URN for top-level resources."""
     provider: str
@@ -79,6 +81,9 @@ class Preview:
 
     def of_type(self, type_token: str) -> list[RecordedResource]:
         return [r for r in self.resources if r.type == type_token]
+
+    def by_id(self) -> dict[str, RecordedResource]:
+        return {r.id: r for r in self.resources if r.id}
 
     def by_urn(self) -> dict[str, RecordedResource]:
         return {r.urn: r for r in self.resources}
@@ -218,6 +223,7 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
                 type=request.type,
                 name=request.name,
                 urn=urn,
+                id=id_ or "",
                 parent=request.parent,
                 provider=request.provider,
                 region=masked.get("region"),
