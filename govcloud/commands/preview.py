@@ -6,8 +6,7 @@ import argparse
 import json
 import sys
 
-from rich.console import Console
-
+from govcloud.console import make_console
 from govcloud.exit_codes import ExitCode
 from govcloud.views.preview import preview_document, render_preview
 from infra.preview import preview_stack
@@ -37,6 +36,6 @@ def run(args: argparse.Namespace) -> int:
         json.dump(preview_document(preview, violations), sys.stdout, ensure_ascii=False, indent=2)
         sys.stdout.write("\n")
     else:
-        render_preview(Console(), stack, preview)
+        render_preview(make_console(), stack, preview)
     mandatory = any(v.get("level") == "mandatory" for v in violations)
     return ExitCode.FINDINGS if mandatory else ExitCode.OK
