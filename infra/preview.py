@@ -298,9 +298,10 @@ def preview_stack(stack: LoadedStack, options: CloudOptions | None = None) -> Pr
 def _fast_runtime() -> Iterator[None]:
     """Two costs a mock run need not pay, restored afterwards.
 
-    The cyclic garbage collector rescans the SDK's many live futures over and over (half the run time
-    at 200 tenants); one collection at the end does the same work once. And the SDK captures a Python
-    stack trace per resource only so the engine can point error messages at source lines.
+    The cyclic garbage collector rescans the SDK's many live futures and outputs over and over (half
+    the run time at 200 tenants) while finding next to nothing: peak memory is the same without it.
+    And the SDK captures a Python stack trace per resource only so that the engine can point its error
+    messages at source lines.
     """
     collecting = gc.isenabled()
     capture = getattr(pulumi_resource, "_get_stack_trace", None)
@@ -314,7 +315,6 @@ def _fast_runtime() -> Iterator[None]:
             pulumi_resource._get_stack_trace = capture
         if collecting:
             gc.enable()
-        gc.collect()
 
 
 def _reset_runtime() -> None:
