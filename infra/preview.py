@@ -15,13 +15,14 @@ import gc
 import hashlib
 import threading
 from collections import Counter
-from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Iterator, Mapping
+from dataclasses import dataclass, replace
 from typing import Any
 
 import pulumi
 from google.protobuf import struct_pb2
 from pulumi import Output
+from pulumi.runtime import config as pulumi_config
 from pulumi.runtime import mocks as pulumi_mocks
 from pulumi.runtime import resource as pulumi_resource
 from pulumi.runtime import rpc, settings
@@ -262,10 +263,23 @@ class _InlineExecutor(concurrent.futures.ThreadPoolExecutor):
 
 
 def preview_stack(stack: LoadedStack, options: CloudOptions | None = None) -> Preview:
-    """Run the program for ``stack`` under mocks and return every resource it declared.
+    """Run the program for ``stack`` under mocks and return every resource it declared."""
+    exported: dict[str, Any] = {}
 
-    Safe to call repeatedly in one process: each run gets a fresh event loop and Pulumi runtime
-    settings, reset again afterwards. Only one preview runs at a time (the settings are process-global).
+    async def program() -> None:
+        cloud = build_cloud(stack.spec, options)
+        exported.update(await Output.from_input(cloud.outputs()).future() or {})
+
+    return replace(run_mocked(program, stack.name), outputs=exported)
+
+
+def run_mocked(
+    program: Callable[[], Awaitable[None] | None], stack_name: str, config: Mapping[str, str] | None = None
+) -> Preview:
+    """Run any Pulumi program function under mocks (with ``config`` as the stack's config).
+
+    Safe to call repeatedly in one process: each run gets a fresh event loop, Pulumi runtime settings
+    and config, reset again afterwards. One run at a time: the settings are process-global.
     """
     with _runtime_lock, _fast_runtime():
         monitor = RecordingMonitor(CloudMocks())
@@ -273,25 +287,21 @@ def preview_stack(stack: LoadedStack, options: CloudOptions | None = None) -> Pr
         loop.set_default_executor(_InlineExecutor())
         asyncio.set_event_loop(loop)
         _reset_runtime()
-        exported: dict[str, Any] = {}
+        pulumi_config.set_all_config(dict(config or {}), [])
         try:
             # Mocks go in before any resource exists, or the program would talk to no engine at all.
             pulumi.runtime.set_mocks(
-                monitor.mocks, project=PROJECT, stack=stack.name, preview=True, monitor=monitor
+                monitor.mocks, project=PROJECT, stack=stack_name, preview=True, monitor=monitor
             )
-
-            async def program() -> None:
-                cloud = build_cloud(stack.spec, options)
-                exported.update(await Output.from_input(cloud.outputs()).future() or {})
-
             # run_pulumi_func waits for every outstanding registration and apply before returning.
             loop.run_until_complete(run_pulumi_func(program))
         finally:
             _reset_runtime()
+            pulumi_config.set_all_config({}, [])
             asyncio.set_event_loop(None)
             loop.close()
         resources = tuple(sorted(monitor.recorded, key=lambda r: (r.name, r.type)))
-        return Preview(stack.name, monitor.stack_urn, resources, exported)
+        return Preview(stack_name, monitor.stack_urn, resources, {})
 
 
 @contextlib.contextmanager

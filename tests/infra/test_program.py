@@ -6,6 +6,7 @@ sites (the shipped dev stack has one of each).
 
 from __future__ import annotations
 
+import runpy
 from collections import defaultdict
 from dataclasses import dataclass
 from ipaddress import ip_network
@@ -16,7 +17,7 @@ import pytest
 
 from bench.stack_gen import generated_stack
 from infra.cloud import CloudOptions
-from infra.preview import MASK, Preview, RecordedResource, preview_stack
+from infra.preview import MASK, Preview, RecordedResource, preview_stack, run_mocked
 from stacks import LoadedStack, load_stack
 from stacks.address_plan import address_plan
 from stacks.replica import backup_plan
@@ -283,3 +284,16 @@ def test_a_sync_key_from_config_replaces_the_generated_one_and_stays_secret() ->
     containers = preview.of_type(CONTAINER)
     assert containers and all(c.is_secret("containerSyncKey") for c in containers)
     assert "from-config-key" not in repr([r.inputs for r in preview.resources])
+
+
+def test_the_pulumi_entry_point_reads_its_config_and_declares_the_cloud(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Pulumi runs infra/__main__.py with the stack's config; the stack file is relative to Pulumi.yaml.
+    monkeypatch.chdir(STACKS.parent)
+    entry = str(STACKS.parent / "infra" / "__main__.py")
+    preview = run_mocked(
+        lambda: runpy.run_path(entry, run_name="__main__"), "dev", {"govcloud:stackFile": "stacks/dev.yaml"}
+    )
+    direct = preview_stack(load_stack(STACKS / "dev.yaml"))
+    assert [(r.type, r.name) for r in preview.resources] == [(r.type, r.name) for r in direct.resources]
