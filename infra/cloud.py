@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from pulumi import Input
@@ -10,7 +11,10 @@ from infra.region import RegionalCloud, RegionArgs
 from infra.tenant import Roles, TenantArgs, TenantProject
 from stacks import StackSpec
 from stacks.address_plan import address_plan
-from stacks.replica import backup_plan
+from stacks.classification import Level
+from stacks.replica import BackupPlan, backup_plan
+
+LEVEL_ORDER = (Level.GENERAL, Level.IMPORTANT, Level.CORE)
 
 
 @dataclass(frozen=True)
@@ -33,17 +37,28 @@ class Cloud:
         return {"tenants": {name: t.exported for name, t in self.tenants.items()}}
 
 
+def region_level(spec: StackSpec, region: str, plans: Mapping[str, BackupPlan]) -> Level:
+    """The most sensitive level of data the region holds, as a tenant's home or as a replica site."""
+    held = [
+        t.classification
+        for t in spec.tenants
+        if t.home_region == region or region in plans[t.name].replica_regions
+    ]
+    return max(held, key=LEVEL_ORDER.index, default=Level.GENERAL)
+
+
 def build_cloud(spec: StackSpec, options: CloudOptions | None = None) -> Cloud:
     """Declare every region and tenant of ``spec``. Must run inside a Pulumi program (or under mocks)."""
     options = options or CloudOptions()
-    regions = {r.name: RegionalCloud(RegionArgs(r)) for r in spec.regions}
+    plans = {t.name: backup_plan(spec, t) for t in spec.tenants}
+    regions = {r.name: RegionalCloud(RegionArgs(r, region_level(spec, r.name, plans))) for r in spec.regions}
     tenants: dict[str, TenantProject] = {}
     for tenant, prefixes in zip(spec.tenants, address_plan(spec), strict=True):
         tenants[tenant.name] = TenantProject(
             TenantArgs(
                 tenant=tenant,
                 prefixes=prefixes,
-                backup=backup_plan(spec, tenant),
+                backup=plans[tenant.name],
                 regions=regions,
                 roles=options.roles,
                 sync_realm=options.sync_realm,

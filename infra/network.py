@@ -21,6 +21,8 @@ class NetworkingArgs:
     networks: tuple[Network, ...]
     prefixes: TenantPrefixes
     region: RegionalCloud
+    tags: tuple[str, ...] = ()
+    """Tags for every taggable resource (the tenant's classification)."""
 
 
 @dataclass(frozen=True)
@@ -30,6 +32,7 @@ class NetworkArgs:
     prefixes: NetworkPrefixes
     router_id: Input[str]
     region: RegionalCloud
+    tags: tuple[str, ...] = ()
 
 
 class TenantNetwork(pulumi.ComponentResource):
@@ -46,6 +49,7 @@ class TenantNetwork(pulumi.ComponentResource):
             name=args.network.name,
             tenant_id=args.project_id,
             admin_state_up=True,
+            tags=[*args.tags, f"ip-stack:{args.network.stack.value}"],
             region=region.region_name,
             opts=own,
         )
@@ -60,6 +64,7 @@ class TenantNetwork(pulumi.ComponentResource):
             cidr=str(args.prefixes.ipv6),
             ipv6_ra_mode=mode,
             ipv6_address_mode=mode,
+            tags=list(args.tags),
             region=region.region_name,
             opts=own,
         )
@@ -76,6 +81,7 @@ class TenantNetwork(pulumi.ComponentResource):
                     subnetpool_id=region.subnet_pool_ipv4.id,
                     cidr=str(ipv4),
                     enable_dhcp=True,
+                    tags=list(args.tags),
                     region=region.region_name,
                     opts=own,
                 )
@@ -108,6 +114,7 @@ class TenantNetworking(pulumi.ComponentResource):
             tenant_id=args.project_id,
             external_network_id=region.external_network_id,
             admin_state_up=True,
+            tags=list(args.tags),
             region=region.region_name,
             opts=own,
         )
@@ -116,7 +123,7 @@ class TenantNetworking(pulumi.ComponentResource):
         for network, prefixes in zip(args.networks, args.prefixes.networks, strict=True):
             child = TenantNetwork(
                 f"{name}-{network.name}",
-                NetworkArgs(args.project_id, network, prefixes, router.id, region),
+                NetworkArgs(args.project_id, network, prefixes, router.id, region, args.tags),
                 ResourceOptions(parent=self),
             )
             self.network_ids[network.name] = child.network_id
@@ -132,6 +139,7 @@ class TenantNetworking(pulumi.ComponentResource):
             description="govcloud default: no ingress but ICMPv6 and members of this group",
             tenant_id=args.project_id,
             delete_default_rules=True,
+            tags=list(args.tags),
             region=region.region_name,
             opts=own,
         )

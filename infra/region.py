@@ -8,12 +8,15 @@ import pulumi
 import pulumi_openstack as openstack
 from pulumi import InvokeOutputOptions, Output, ResourceOptions
 
+from stacks.classification import Level
 from stacks.region import Region
 
 
 @dataclass(frozen=True)
 class RegionArgs:
     region: Region
+    classification: Level = Level.GENERAL
+    """The most sensitive data the region holds (homed or replicated): shared resources carry it."""
 
 
 class RegionalCloud(pulumi.ComponentResource):
@@ -36,6 +39,7 @@ class RegionalCloud(pulumi.ComponentResource):
         self._roles: dict[str, Output[str]] = {}
         self.provider = openstack.Provider(region.name, region=region.name, opts=ResourceOptions(parent=self))
         own = self.child_opts(self)
+        tags = [f"classification:{args.classification.value}"]
 
         scope6 = openstack.networking.AddressScope(
             f"{region.name}-ipv6-scope",
@@ -56,6 +60,7 @@ class RegionalCloud(pulumi.ComponentResource):
             min_prefixlen=lengths.tenant_ipv6,
             max_prefixlen=lengths.network_ipv6,
             shared=True,
+            tags=tags,
             region=region.name,
             opts=own,
         )
@@ -79,6 +84,7 @@ class RegionalCloud(pulumi.ComponentResource):
                 min_prefixlen=lengths.tenant_ipv4,
                 max_prefixlen=lengths.network_ipv4,
                 shared=True,
+                tags=tags,
                 region=region.name,
                 opts=own,
             )

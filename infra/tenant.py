@@ -40,8 +40,14 @@ class TenantArgs:
     domain_id: str | None = None
 
 
-def project_tags(tenant: Tenant) -> list[str]:
-    return [f"classification:{tenant.classification.value}", f"agency:{tenant.name}"]
+def project_tags(tenant: Tenant, backup: BackupPlan) -> list[str]:
+    """The tenant's facts, for people and for the policy pack: ``key:value`` tags on its project."""
+    return [
+        f"classification:{tenant.classification.value}",
+        f"agency:{tenant.name}",
+        f"home-region:{tenant.home_region}",
+        f"backup-replicas:{len(backup.replicas)}",
+    ]
 
 
 def _slug(text: str) -> str:
@@ -68,7 +74,7 @@ class TenantProject(pulumi.ComponentResource):
             description=tenant.display_name,
             domain_id=args.domain_id,
             enabled=True,
-            tags=project_tags(tenant),
+            tags=project_tags(tenant, args.backup),
             region=home.region_name,
             opts=own,
         )
@@ -82,7 +88,13 @@ class TenantProject(pulumi.ComponentResource):
         )
         networking = TenantNetworking(
             f"{name}-networking",
-            NetworkingArgs(project.id, tenant.networks, args.prefixes, home),
+            NetworkingArgs(
+                project.id,
+                tenant.networks,
+                args.prefixes,
+                home,
+                (f"classification:{tenant.classification.value}",),
+            ),
             ResourceOptions(parent=self),
         )
         self.network_ids = networking.network_ids

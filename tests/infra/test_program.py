@@ -219,6 +219,20 @@ def test_core_data_gets_a_private_encrypted_volume_type_and_a_barbican_key(run: 
         assert key.inputs["type"] == "key" and key.inputs["meta"]["bitLength"] == 256
 
 
+def test_taggable_tenant_resources_carry_the_classification(run: Run) -> None:
+    for tenant in run.stack.spec.tenants:
+        label = f"classification:{tenant.classification.value}"
+        for type_token in (NETWORK, ROUTER, SEC_GROUP):
+            for resource in run.for_project(type_token, tenant.name):
+                assert label in resource.inputs["tags"], resource.name
+        for network in run.for_project(NETWORK, tenant.name):
+            spec_net = next(n for n in tenant.networks if n.name == network.inputs["name"])
+            assert f"ip-stack:{spec_net.stack.value}" in network.inputs["tags"]
+    for pool in run.preview.of_type(POOL):
+        levels = [t for t in pool.inputs["tags"] if t.startswith("classification:")]
+        assert len(levels) == 1
+
+
 def test_urns_are_unique(run: Run) -> None:
     urns = [r.urn for r in run.preview.resources]
     assert len(urns) == len(set(urns))
@@ -248,6 +262,8 @@ def test_projects_are_tagged_and_groups_get_their_roles(run: Run) -> None:
         assert project.inputs["tags"] == [
             f"classification:{tenant.classification.value}",
             f"agency:{tenant.name}",
+            f"home-region:{tenant.home_region}",
+            f"backup-replicas:{len(backup_plan(run.stack.spec, tenant).replicas)}",
         ]
         roles = run.for_project(ROLE, tenant.name)
         assert len(roles) == len(tenant.groups.admin) + len(tenant.groups.member)
