@@ -2,6 +2,8 @@
 
 Swift syncs one container to one other, so more than one replica is a chain: primary -> replica 1 ->
 replica 2. Every link shares the tenant's sync key, a Pulumi secret from generation to the container.
+The containers live in the platform's backup account (the one the provider authenticates to); Keystone
+ACLs let the tenant's project write its primary and read every copy.
 """
 
 from __future__ import annotations
@@ -24,6 +26,8 @@ SYNC_KEY_LENGTH = 48
 class ReplicaArgs:
     plan: BackupPlan
     classification: str
+    project_id: Input[str]
+    """The tenant's project: it may write the primary and read every copy (Keystone ACLs)."""
     regions: Mapping[str, RegionalCloud]
     sync_realm: str
     sync_key: Input[str] | None = None
@@ -58,6 +62,7 @@ class BackupReplicas(pulumi.ComponentResource):
 
         chain = [(0, plan.home_region), *((r.index, r.region) for r in plan.replicas)]
         self.container_names = [container_name(plan.tenant, index) for index, _ in chain]
+        tenant_acl = Output.concat(args.project_id, ":*")
         containers: list[openstack.objectstorage.Container] = []
         for position, (index, region_name) in enumerate(chain):
             region = args.regions[region_name]
@@ -76,6 +81,8 @@ class BackupReplicas(pulumi.ComponentResource):
                     f"{name}-{'primary' if index == 0 else f'replica-{index}'}",
                     name=container_name(plan.tenant, index),
                     versioning=True,
+                    container_read=tenant_acl,
+                    container_write=tenant_acl if index == 0 else None,
                     container_sync_key=key if len(chain) > 1 else None,
                     container_sync_to=sync_to,
                     metadata={

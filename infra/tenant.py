@@ -106,6 +106,7 @@ class TenantProject(pulumi.ComponentResource):
                 ReplicaArgs(
                     args.backup,
                     tenant.classification.value,
+                    project.id,
                     args.regions,
                     args.sync_realm,
                     args.sync_key,

@@ -192,6 +192,9 @@ def test_replicas_live_outside_home_with_container_sync_and_a_secret_key(run: Ru
             assert link.inputs["containerSyncTo"].split("/")[3] == following.region
             assert link.inputs["containerSyncTo"].endswith("/" + following.inputs["name"])
         assert "containerSyncTo" not in own[-1].inputs
+        acl = f"{run.project(tenant.name).id}:*"
+        assert primary.inputs["containerWrite"] == acl
+        assert all(c.inputs["containerRead"] == acl and "containerWrite" not in c.inputs for c in replicas)
         for container in own:
             assert container.inputs["containerSyncKey"] == MASK
             assert container.is_secret("containerSyncKey")
