@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 
 from pulumi import Input
@@ -47,14 +47,21 @@ def region_level(spec: StackSpec, region: str, plans: Mapping[str, BackupPlan]) 
     return max(held, key=LEVEL_ORDER.index, default=Level.GENERAL)
 
 
-def build_cloud(spec: StackSpec, options: CloudOptions | None = None) -> Cloud:
-    """Declare every region and tenant of ``spec``. Must run inside a Pulumi program (or under mocks)."""
+def build_cloud(
+    spec: StackSpec, options: CloudOptions | None = None, tenants: Collection[str] | None = None
+) -> Cloud:
+    """Declare every region of ``spec`` and its tenants (or only those named in ``tenants``).
+
+    Must run inside a Pulumi program (or under mocks).
+    """
     options = options or CloudOptions()
     plans = {t.name: backup_plan(spec, t) for t in spec.tenants}
     regions = {r.name: RegionalCloud(RegionArgs(r, region_level(spec, r.name, plans))) for r in spec.regions}
-    tenants: dict[str, TenantProject] = {}
+    declared: dict[str, TenantProject] = {}
     for tenant, prefixes in zip(spec.tenants, address_plan(spec), strict=True):
-        tenants[tenant.name] = TenantProject(
+        if tenants is not None and tenant.name not in tenants:
+            continue
+        declared[tenant.name] = TenantProject(
             TenantArgs(
                 tenant=tenant,
                 prefixes=prefixes,
@@ -66,4 +73,4 @@ def build_cloud(spec: StackSpec, options: CloudOptions | None = None) -> Cloud:
                 domain_id=options.domain_id,
             )
         )
-    return Cloud(regions, tenants)
+    return Cloud(regions, declared)

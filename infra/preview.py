@@ -13,6 +13,7 @@ import concurrent.futures
 import contextlib
 import gc
 import hashlib
+import multiprocessing as mp
 import threading
 from collections import Counter
 from collections.abc import Awaitable, Callable, Iterator, Mapping
@@ -262,15 +263,47 @@ class _InlineExecutor(concurrent.futures.ThreadPoolExecutor):
         return future
 
 
-def preview_stack(stack: LoadedStack, options: CloudOptions | None = None) -> Preview:
-    """Run the program for ``stack`` under mocks and return every resource it declared."""
+def preview_stack(stack: LoadedStack, options: CloudOptions | None = None, workers: int = 1) -> Preview:
+    """Run the program for ``stack`` under mocks and return every resource it declared.
+
+    With ``workers`` > 1 the tenants are split between that many forked processes, each declaring
+    every region and its share of the tenants; tenants never depend on each other, so the merged
+    result is the single run's. Small stacks, and options holding Pulumi outputs, run in-process.
+    """
+    names = [t.name for t in stack.spec.tenants]
+    workers = min(workers, len(names) // MIN_TENANTS_PER_WORKER)
+    sync_key = options.sync_key if options is not None else None
+    if workers <= 1 or not isinstance(sync_key, str | None) or "fork" not in mp.get_all_start_methods():
+        return _preview_tenants(stack, options, None)
+    shares = [names[i::workers] for i in range(workers)]
+    with concurrent.futures.ProcessPoolExecutor(workers, mp_context=mp.get_context("fork")) as pool:
+        parts = list(pool.map(_preview_tenants, [stack] * workers, [options] * workers, shares))
+    return _merge(parts)
+
+
+MIN_TENANTS_PER_WORKER = 50
+"""Below this many tenants per process, forking costs more than it saves."""
+
+
+def _preview_tenants(stack: LoadedStack, options: CloudOptions | None, tenants: list[str] | None) -> Preview:
     exported: dict[str, Any] = {}
 
     async def program() -> None:
-        cloud = build_cloud(stack.spec, options)
+        cloud = build_cloud(stack.spec, options, tenants)
         exported.update(await Output.from_input(cloud.outputs()).future() or {})
 
     return replace(run_mocked(program, stack.name), outputs=exported)
+
+
+def _merge(parts: list[Preview]) -> Preview:
+    """One preview from runs over disjoint tenant shares (regional resources appear in each)."""
+    by_urn: dict[str, RecordedResource] = {}
+    tenants: dict[str, Any] = {}
+    for part in parts:
+        by_urn.update((r.urn, r) for r in part.resources)
+        tenants.update(part.outputs.get("tenants", {}))
+    resources = tuple(sorted(by_urn.values(), key=lambda r: (r.name, r.type)))
+    return Preview(parts[0].stack, parts[0].stack_urn, resources, {"tenants": tenants})
 
 
 def run_mocked(

@@ -25,12 +25,19 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("--stack", required=True, metavar="FILE", help="the stack file, e.g. stacks/dev.yaml")
     parser.add_argument("--json", action="store_true", help="print the preview as JSON (CONTRACTS section 4)")
+    parser.add_argument(
+        "--jobs",
+        type=int,
+        default=1,
+        metavar="N",
+        help="share a large stack's tenants between N processes (50 tenants or more each; default 1)",
+    )
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     stack = load_stack(args.stack)
-    preview = preview_stack(stack)
+    preview = preview_stack(stack, workers=max(args.jobs, 1))
     violations: list[dict[str, str]] = []
     if args.json:
         json.dump(preview_document(preview, violations), sys.stdout, ensure_ascii=False, indent=2)

@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from bench.stack_gen import generated_stack
+from infra import preview as preview_module
 from infra.cloud import CloudOptions
 from infra.preview import MASK, Preview, RecordedResource, preview_stack, run_mocked
 from stacks import LoadedStack, load_stack
@@ -316,3 +317,11 @@ def test_the_pulumi_entry_point_reads_its_config_and_declares_the_cloud(
     )
     direct = preview_stack(load_stack(STACKS / "dev.yaml"))
     assert [(r.type, r.name) for r in preview.resources] == [(r.type, r.name) for r in direct.resources]
+
+
+def test_tenants_shared_between_processes_give_the_single_run(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(preview_module, "MIN_TENANTS_PER_WORKER", 4)
+    stack = generated_stack(12)
+    single, shared = preview_stack(stack), preview_stack(stack, workers=3)
+    assert shared.resources == single.resources
+    assert shared.outputs == single.outputs
