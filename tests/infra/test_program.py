@@ -291,10 +291,13 @@ def test_stack_outputs_describe_every_tenant(run: Run) -> None:
         )
 
 
-def test_a_second_run_in_the_same_process_records_the_same_cloud(run: Run) -> None:
-    again = preview_stack(run.stack)
-    assert again.resources == run.preview.resources
-    assert again.stack_urn == run.preview.stack_urn
+def test_runs_in_one_process_do_not_leak_into_each_other() -> None:
+    dev = load_stack(STACKS / "dev.yaml")
+    first = preview_stack(dev)
+    other = preview_stack(generated_stack(3))
+    again = preview_stack(dev)
+    assert again.resources == first.resources and again.stack_urn == first.stack_urn
+    assert not {r.urn for r in other.resources} & {r.urn for r in again.resources}
 
 
 def test_a_sync_key_from_config_replaces_the_generated_one_and_stays_secret() -> None:
