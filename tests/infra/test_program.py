@@ -328,3 +328,9 @@ def test_tenants_shared_between_processes_give_the_single_run(monkeypatch: pytes
     single, shared = preview_stack(stack), preview_stack(stack, workers=3)
     assert shared.resources == single.resources
     assert shared.outputs == single.outputs
+
+
+def test_the_environment_never_picks_a_providers_region(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("OS_REGION_NAME", "somewhere-else")
+    preview = preview_stack(load_stack(STACKS / "dev.yaml"))
+    assert sorted(p.inputs["region"] for p in preview.of_type(PROVIDER)) == ["dalian", "shenyang"]
