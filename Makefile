@@ -16,6 +16,7 @@ venv: $(STAMP)
 
 demo: venv
 	$(BIN)/govcloud validate stacks/dev.yaml
+	$(BIN)/govcloud preview --stack stacks/dev.yaml
 
 lint: venv
 	$(BIN)/ruff check .

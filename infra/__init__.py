@@ -1,1 +1,1 @@
-"""infra"""
+"""The Pulumi program: components for regions, tenants, quotas, networks, replicas and encryption."""

@@ -1,0 +1,72 @@
+"""Encryption at rest for core data: a private encrypted volume type and a Barbican key per tenant.
+
+pulumi-openstack 5.x has no resource for Cinder's volume-type encryption API, so the LUKS settings ride
+along as ``govcloud:``-scoped extra specs (ignored by Cinder's scheduler) and an operator applies them
+with ``openstack volume type set --encryption-*`` (see docs/pulumi.md). The key is a Barbican order:
+Barbican generates the AES key itself, so no key material ever passes through Pulumi state.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_openstack as openstack
+from pulumi import Input, ResourceOptions
+
+from infra.region import RegionalCloud
+
+ENCRYPTION_SPEC: dict[str, str] = {
+    "govcloud:encryption_provider": "luks",
+    "govcloud:encryption_cipher": "aes-xts-plain64",
+    "govcloud:encryption_key_size": "256",
+    "govcloud:encryption_control_location": "front-end",
+}
+
+
+@dataclass(frozen=True)
+class EncryptionArgs:
+    tenant: str
+    project_id: Input[str]
+    region: RegionalCloud
+
+
+class CoreEncryption(pulumi.ComponentResource):
+    """A volume type only this tenant may use, marked encrypted, and its Barbican key."""
+
+    def __init__(self, name: str, args: EncryptionArgs, opts: ResourceOptions | None = None) -> None:
+        super().__init__("govcloud:index:Encryption", name, None, opts)
+        region = args.region
+        own = region.child_opts(self)
+        volume_type = openstack.blockstorage.VolumeTypeV3(
+            f"{name}-volume-type",
+            name=f"{args.tenant}-encrypted",
+            description=f"LUKS-encrypted volumes of {args.tenant} (core data)",
+            is_public=False,
+            extra_specs=ENCRYPTION_SPEC,
+            region=region.region_name,
+            opts=own,
+        )
+        openstack.blockstorage.VolumeTypeAccessV3(
+            f"{name}-volume-type-access",
+            project_id=args.project_id,
+            volume_type_id=volume_type.id,
+            region=region.region_name,
+            opts=own,
+        )
+        key = openstack.keymanager.OrderV1(
+            f"{name}-key",
+            type="key",
+            meta=openstack.keymanager.OrderV1MetaArgs(
+                algorithm="aes",
+                bit_length=256,
+                mode="xts",
+                name=f"{args.tenant}-volume-key",
+                payload_content_type="application/octet-stream",
+            ),
+            region=region.region_name,
+            opts=own,
+        )
+        self.volume_type_id = volume_type.id
+        self.key_ref = key.secret_ref
+        self.register_outputs({"volumeTypeId": volume_type.id, "keyRef": key.secret_ref})
