@@ -34,6 +34,8 @@ class Recorded(Protocol):
     @property
     def urn(self) -> str: ...
     @property
+    def id(self) -> str: ...
+    @property
     def parent(self) -> str: ...
     @property
     def provider(self) -> str: ...
@@ -44,19 +46,42 @@ class Recorded(Protocol):
 
 
 def policy_inputs(resources: Iterable[Recorded]) -> list[PolicyInput]:
-    """The pack's input records for the recorded resources."""
-    return [
-        PolicyInput(
-            type=r.type,
-            name=r.name,
-            urn=r.urn,
-            props=dict(r.inputs),
-            parent=r.parent or None,
-            provider=r.provider or None,
-            secret_paths=tuple(r.secret_inputs),
+    """The pack's input records for the recorded resources.
+
+    The engine tells policies which resources each input came from; the mock run only kept values,
+    so an input whose value is another resource's id (``projectId``, ``networkId``) is linked to it.
+    """
+    records = list(resources)
+    by_id = {r.id: r.urn for r in records if r.id}
+    inputs = []
+    for r in records:
+        links = _property_dependencies(r.inputs, by_id, r.urn)
+        inputs.append(
+            PolicyInput(
+                type=r.type,
+                name=r.name,
+                urn=r.urn,
+                props=dict(r.inputs),
+                parent=r.parent or None,
+                provider=r.provider or None,
+                dependencies=tuple(dict.fromkeys(urn for urns in links.values() for urn in urns)),
+                property_dependencies=links,
+                secret_paths=tuple(r.secret_inputs),
+            )
         )
-        for r in resources
-    ]
+    return inputs
+
+
+def _property_dependencies(
+    inputs: Mapping[str, Any], by_id: Mapping[str, str], own: str
+) -> dict[str, tuple[str, ...]]:
+    links: dict[str, tuple[str, ...]] = {}
+    for key, value in inputs.items():
+        values = value if isinstance(value, list) else [value]
+        urns = tuple(by_id[v] for v in values if isinstance(v, str) and v in by_id and by_id[v] != own)
+        if urns:
+            links[key] = urns
+    return links
 
 
 def pack_config(spec: StackSpec) -> dict[str, dict[str, Any]]:

@@ -8,7 +8,9 @@ import sys
 
 from govcloud.console import make_console
 from govcloud.exit_codes import ExitCode
+from govcloud.policy_check import check_resources
 from govcloud.views.preview import preview_document, render_preview
+from govcloud.views.violations import render_violations
 from infra.preview import preview_stack
 from stacks import load_stack
 
@@ -38,11 +40,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     stack = load_stack(args.stack)
     preview = preview_stack(stack, workers=max(args.jobs, 1))
-    violations: list[dict[str, str]] = []
+    violations = check_resources(preview.resources, stack.spec)
     if args.json:
-        json.dump(preview_document(preview, violations), sys.stdout, ensure_ascii=False, indent=2)
+        document = preview_document(preview, [v.as_json() for v in violations])
+        json.dump(document, sys.stdout, ensure_ascii=False, indent=2)
         sys.stdout.write("\n")
     else:
-        render_preview(make_console(), stack, preview)
-    mandatory = any(v.get("level") == "mandatory" for v in violations)
-    return ExitCode.FINDINGS if mandatory else ExitCode.OK
+        console = make_console()
+        render_preview(console, stack, preview)
+        render_violations(console, violations)
+    return ExitCode.FINDINGS if any(v.mandatory for v in violations) else ExitCode.OK

@@ -22,7 +22,7 @@ _DELETE = object()
 def urn_of(type_token: str, name: str, parent: PolicyInput | None) -> str:
     qualified = type_token
     if parent is not None and parent.type != "pulumi:pulumi:Stack":
-        qualified = f"{parent.urn.split('::')[2]}${type_token}"
+        qualified = f"{parent.urn.split('::')[2].split('$')[-1]}${type_token}"
     return f"urn:pulumi:{STACK}::{PROJECT}::{qualified}::{name}"
 
 

@@ -39,9 +39,8 @@ def test_resource_args_are_shaped_like_the_engines() -> None:
     quota = seen["health-quotas-compute"]
     assert quota.resource_type == "openstack:compute/quotaSetV2:QuotaSetV2"
     assert quota.props["cores"] == 64.0 and isinstance(quota.props["cores"], float)
-    assert quota.urn.endswith(
-        "govcloud:index:Tenant$govcloud:index:Quotas$" + quota.resource_type + "::" + quota.name
-    )
+    # A URN qualifies the type with its parent's type only, as Pulumi's do.
+    assert quota.urn == f"urn:pulumi:dev::govcloud::govcloud:index:Quotas${quota.resource_type}::{quota.name}"
     assert quota.opts.parent is not None and quota.opts.parent.endswith("::health-quotas")
     assert quota.provider is not None
     assert quota.provider.resource_type == "pulumi:providers:openstack"

@@ -28,6 +28,7 @@ class Record:
     provider: str
     inputs: Mapping[str, Any]
     secret_inputs: tuple[tuple[str | int, ...], ...] = ()
+    id: str = ""
     region: str | None = None
     custom: bool = True
     extra: dict[str, Any] = field(default_factory=dict)
@@ -95,3 +96,27 @@ def test_shipped_pack_config_matches_the_dev_stack() -> None:
     derived = pack_config(load_stack(ROOT / "stacks" / "dev.yaml").spec)
     assert {k: shipped[k] for k in derived} == derived
     assert evaluate(compliant_cloud(), shipped) == []
+
+
+def test_inputs_holding_another_resources_id_become_property_dependencies() -> None:
+    project = Record("openstack:identity/project:Project", "p", "urn:p", "", "", {"name": "p"}, id="id-p")
+    network = Record(
+        "openstack:networking/network:Network", "n", "urn:n", "", "", {"tenantId": "id-p"}, id="id-n"
+    )
+    subnet = Record(
+        "openstack:networking/subnet:Subnet",
+        "s",
+        "urn:s",
+        "",
+        "",
+        {"networkId": "id-n", "tenantId": "id-p", "dnsNameservers": ["id-p", "2001:db8::53"], "name": "id-x"},
+        id="id-s",
+    )
+    linked = {i.name: i for i in policy_inputs([project, network, subnet])}
+    assert linked["s"].property_dependencies == {
+        "networkId": ("urn:n",),
+        "tenantId": ("urn:p",),
+        "dnsNameservers": ("urn:p",),
+    }
+    assert linked["s"].dependencies == ("urn:n", "urn:p")
+    assert linked["p"].property_dependencies == {} and linked["p"].dependencies == ()

@@ -1,0 +1,80 @@
+"""``govcloud preview`` runs the pack on the mocked stack: a broken stack fails, the shipped ones pass."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+BROKEN = Path(__file__).resolve().parent / "stacks" / "broken.yaml"
+
+
+def preview(stack: Path, *extra: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "govcloud", "preview", "--stack", str(stack), *extra],
+        cwd=ROOT,
+        env={**os.environ, "COLUMNS": "200"},  # one table row per violation
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
+def test_broken_stack_yields_exactly_the_expected_violations() -> None:
+    result = preview(BROKEN, "--json")
+    assert result.returncode == 1, result.stderr
+    found = [
+        (v["policy"], v["level"], v["resource"], v["message"])
+        for v in json.loads(result.stdout)["violations"]
+    ]
+    expected = [
+        (
+            "remote-backup-required",
+            "mandatory",
+            "edu",
+            "has no Swift container in its home region 'shenyang'",
+        ),
+        ("remote-backup-required", "mandatory", "edu", "needs 1 remote replica(s)"),
+        (
+            "remote-backup-required",
+            "mandatory",
+            "health",
+            "needs 2 remote replica(s) outside home region 'shenyang' linked by container sync; it has 1",
+        ),
+        ("core-data-encrypted", "mandatory", "health", "has no encrypted volume type"),
+        ("core-data-encrypted", "mandatory", "health", "has no Barbican key"),
+        (
+            "quota-within-capacity",
+            "advisory",
+            "(stack)",
+            "quotas promise 40 vCPU, more than the 32 allocatable",
+        ),
+    ]
+    assert [f[:3] for f in found] == [e[:3] for e in expected]
+    for (_, _, _, message), (_, _, _, phrase) in zip(found, expected, strict=True):
+        assert phrase in message
+
+
+def test_broken_stack_human_view_lists_the_violations() -> None:
+    result = preview(BROKEN)
+    assert result.returncode == 1, result.stderr
+    for phrase in (
+        "Policy violations",
+        "remote-backup-required",
+        "core-data-encrypted",
+        "quota-within-capacity",
+        "blocked",
+    ):
+        assert phrase in result.stdout
+
+
+@pytest.mark.parametrize("name", ["dev", "prod"])
+def test_shipped_stacks_have_no_violation(name: str) -> None:
+    result = preview(ROOT / "stacks" / f"{name}.yaml", "--json")
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["violations"] == []
