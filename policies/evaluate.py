@@ -51,11 +51,15 @@ def evaluate(
     policies: Sequence[Policy] = POLICIES,
     stack_tags: Mapping[str, str] | None = None,
 ) -> list[Violation]:
-    """Every violation the policies report on ``resources``: resource policies first, in input order."""
+    """Every violation the policies report on ``resources``, policy by policy in the given order."""
     config = config or {}
     tags = dict(stack_tags or {})
     by_urn = {r.urn: r for r in resources}
     props = {r.urn: engine_props(r) for r in resources}
+    options = {r.urn: _options(r) for r in resources}
+    providers = {r.urn: _provider(r, by_urn, props) for r in resources}
+    # Built once and shared: policies only read what they are given.
+    stack: list[PolicyResource] | None = None
     violations: list[Violation] = []
     for policy in policies:
         level = enforcement_level(policy, config)
@@ -69,15 +73,17 @@ def evaluate(
                     props[resource.urn],
                     resource.urn,
                     resource.name,
-                    _options(resource),
-                    _provider(resource, by_urn, props),
+                    options[resource.urn],
+                    providers[resource.urn],
                     settings,
                     tags,
                 )
                 report = _collector(violations, policy.name, level, by_urn, default=resource)
                 _run(policy.validate, args, report)
         elif isinstance(policy, StackValidationPolicy):
-            stack_args = StackValidationArgs(_stack_resources(resources, by_urn, props), settings, tags)
+            if stack is None:
+                stack = _stack_resources(resources, options, providers, props)
+            stack_args = StackValidationArgs(stack, settings, tags)
             _run(policy.validate, stack_args, _collector(violations, policy.name, level, by_urn))
     return violations
 
@@ -172,11 +178,14 @@ def _provider(
 
 
 def _stack_resources(
-    resources: Sequence[PolicyInput], by_urn: Mapping[str, PolicyInput], props: Mapping[str, Any]
+    resources: Sequence[PolicyInput],
+    options: Mapping[str, PolicyResourceOptions],
+    providers: Mapping[str, PolicyProviderResource | None],
+    props: Mapping[str, Any],
 ) -> list[PolicyResource]:
     built = {
         r.urn: PolicyResource(
-            r.type, props[r.urn], r.urn, r.name, _options(r), _provider(r, by_urn, props), None, [], {}
+            r.type, props[r.urn], r.urn, r.name, options[r.urn], providers[r.urn], None, [], {}
         )
         for r in resources
     }

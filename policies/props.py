@@ -28,10 +28,13 @@ class _Unknown:
 
 
 UNKNOWN: Final = _Unknown()
+_SCALARS: Final = frozenset({str, int, float, bool, type(None)})
 
 
 def plain(value: Any) -> Any:
     """A plain copy of ``value`` (dicts, lists, scalars) with unknowns replaced by :data:`UNKNOWN`."""
+    if type(value) in _SCALARS:
+        return value  # most props; skips the slow abstract-class checks below
     if isinstance(value, Mapping):
         out: dict[str, Any] = {}
         for key in value:
