@@ -16,6 +16,7 @@ from pathlib import Path
 
 import grpc
 import pytest
+import yaml
 from google.protobuf import empty_pb2, struct_pb2
 from pulumi.runtime.proto import analyzer_pb2, analyzer_pb2_grpc
 from pulumi_policy.deserialize import SPECIAL_SECRET_SIG, SPECIAL_SIG_KEY
@@ -125,3 +126,11 @@ def test_the_engine_path_and_offline_evaluation_agree(analyzer: analyzer_pb2_grp
     assert len(offline) == 5
     assert engine_violations(analyzer, broken) == offline
     assert engine_violations(analyzer, compliant_cloud()) == []
+
+
+def test_the_pack_runs_in_the_projects_virtualenv() -> None:
+    project = yaml.safe_load((PACK_DIR / "PulumiPolicy.yaml").read_text(encoding="utf-8"))
+    assert project["runtime"]["name"] == "python"
+    virtualenv = PACK_DIR / project["runtime"]["options"]["virtualenv"]
+    assert virtualenv.resolve() == PACK_DIR.parent / ".venv"  # what `make venv` builds
+    assert project["version"] and project["description"]
