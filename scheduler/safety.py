@@ -30,34 +30,63 @@ def group_zone_counts(inv: Inventory) -> dict[str, int]:
 
 
 class SafetyState:
-    """A running copy of an inventory's placement that checks and applies moves one at a time."""
+    """A running copy of an inventory's placement that checks and applies moves one at a time.
+
+    Loads, quota use and replica spread are computed on first use for the hosts, tenant-zones and
+    groups a move touches, so checking a short plan against a large inventory stays cheap.
+    """
 
     def __init__(self, inv: Inventory, *, baseline_groups: Mapping[str, int] | None = None) -> None:
         self.inv = inv
-        self.placement: dict[str, str] = {w.name: w.host for w in inv.workloads}
-        self.host_load: dict[str, Counter[str]] = {h.name: Counter() for h in inv.hosts}
-        self.quota_use: dict[tuple[str, str], Counter[str]] = {}
-        self.group_hosts: dict[str, Counter[str]] = {}
-        self.group_zones: dict[str, Counter[str]] = {}
+        self.placement: dict[str, str] = {}
+        self._by_host: dict[str, set[str]] = {}
+        self._by_tenant_zone: dict[tuple[str, str], set[str]] = {}
+        self._by_group: dict[str, set[str]] = {}
+        for w in inv.workloads:
+            self.placement[w.name] = w.host
+            self._by_host.setdefault(w.host, set()).add(w.name)
+            if w.tenant is not None:
+                self._by_tenant_zone.setdefault((w.tenant, inv.zone_of(w.host)), set()).add(w.name)
+            if w.group is not None:
+                self._by_group.setdefault(w.group, set()).add(w.name)
+        self._host_load: dict[str, Counter[str]] = {}
+        self._quota_use: dict[tuple[str, str], Counter[str]] = {}
         self.moved: set[str] = set()
-        for workload in inv.workloads:
-            self._place(workload.name, workload.host, +1)
-        self.baseline_groups = dict(baseline_groups) if baseline_groups is not None else self._zone_counts()
+        self._baseline = dict(baseline_groups) if baseline_groups is not None else None
 
-    def _zone_counts(self) -> dict[str, int]:
-        return {g: sum(1 for n in c.values() if n > 0) for g, c in self.group_zones.items()}
+    # --- views computed on demand and then kept up to date ------------------------------------------
+    def _sum(self, names: set[str]) -> Counter[str]:
+        total: Counter[str] = Counter()
+        for name in names:
+            for resource, amount in self.inv.workload(name).requests.items():
+                total[resource] += amount
+        return total
 
-    def _place(self, name: str, host: str, sign: int) -> None:
-        workload = self.inv.workload(name)
-        zone = self.inv.zone_of(host)
-        load = self.host_load[host]
-        use = self.quota_use.setdefault((workload.tenant or "", zone), Counter())
-        for resource, amount in workload.requests.items():
-            load[resource] += sign * amount
-            use[resource] += sign * amount
-        if workload.group is not None:
-            self.group_hosts.setdefault(workload.group, Counter())[host] += sign
-            self.group_zones.setdefault(workload.group, Counter())[zone] += sign
+    def host_load(self, host: str) -> Counter[str]:
+        if host not in self._host_load:
+            self._host_load[host] = self._sum(self._by_host.get(host, set()))
+        return self._host_load[host]
+
+    def quota_use(self, tenant: str, zone: str) -> Counter[str]:
+        key = (tenant, zone)
+        if key not in self._quota_use:
+            self._quota_use[key] = self._sum(self._by_tenant_zone.get(key, set()))
+        return self._quota_use[key]
+
+    def group_hosts(self, group: str) -> Counter[str]:
+        return Counter(self.placement[name] for name in self._by_group.get(group, ()))
+
+    def group_zones(self, group: str) -> Counter[str]:
+        return Counter(self.inv.zone_of(self.placement[name]) for name in self._by_group.get(group, ()))
+
+    def baseline(self, group: str) -> int:
+        if self._baseline is None:
+            self._baseline = {}  # zone counts in the inventory this state started from
+        if group not in self._baseline:
+            self._baseline[group] = len(
+                {self.inv.zone_of(self.inv.workload(name).host) for name in self._by_group.get(group, ())}
+            )
+        return self._baseline[group]
 
     def violations(self, move: Move) -> list[str]:
         """Why ``move`` is unsafe in the current state (rules 1-4); empty when it is safe."""
@@ -87,7 +116,7 @@ class SafetyState:
         if not target.schedulable:
             problems.append(f"host {target.name} is not schedulable")
         # rule 1: host capacity
-        load = self.host_load[target.name]
+        load = self.host_load(target.name)
         over = [r for r, v in load.items() if _exceeds(v, target.capacity.get(r, 0.0))]
         if over:
             problems.append(f"host {target.name} is already over capacity in {', '.join(sorted(over))}")
@@ -102,7 +131,7 @@ class SafetyState:
         # rule 2: tenant quota in the destination zone
         tenant = inv.tenant(workload.tenant)
         if tenant is not None and to_zone != from_zone:
-            use = self.quota_use.get((tenant.name, to_zone), Counter())
+            use = self.quota_use(tenant.name, to_zone)
             for resource, amount in sorted(workload.requests.items()):
                 cap = tenant.cap(to_zone, resource)
                 if cap is not None and amount > 0 and _exceeds(use[resource] + amount, cap):
@@ -113,26 +142,43 @@ class SafetyState:
         # rule 4: replica groups
         if workload.group is not None:
             group = workload.group
-            if self.group_hosts[group][target.name] > 0:
+            if self.group_hosts(group)[target.name] > 0:
                 problems.append(f"host {target.name} already runs a replica of group {group}")
-            zones = self.group_zones[group]
+            zones = self.group_zones(group)
             before = sum(1 for n in zones.values() if n > 0)
             after = before - (1 if zones[from_zone] == 1 else 0) + (1 if zones[to_zone] == 0 else 0)
             if to_zone != from_zone and after < before:
                 problems.append(f"group {group} would shrink from {before} to {after} zones")
-            elif after < self.baseline_groups.get(group, 0):
+            elif after < self.baseline(group):
                 problems.append(
-                    f"group {group} would occupy {after} zones, fewer than "
-                    f"{self.baseline_groups[group]} at the start"
+                    f"group {group} would occupy {after} zones, "
+                    f"fewer than {self.baseline(group)} at the start"
                 )
         return problems
 
     def apply(self, move: Move) -> None:
         """Apply ``move`` (assumed checked)."""
-        self._place(move.workload, move.from_host, -1)
-        self._place(move.workload, move.to_host, +1)
-        self.placement[move.workload] = move.to_host
-        self.moved.add(move.workload)
+        workload = self.inv.workload(move.workload)
+        old, new = move.from_host, move.to_host
+        self._by_host[old].discard(workload.name)
+        self._by_host.setdefault(new, set()).add(workload.name)
+        for host, sign in ((old, -1), (new, +1)):
+            if host in self._host_load:
+                for resource, amount in workload.requests.items():
+                    self._host_load[host][resource] += sign * amount
+        if workload.tenant is not None:
+            for zone, sign in ((self.inv.zone_of(old), -1), (self.inv.zone_of(new), +1)):
+                key = (workload.tenant, zone)
+                self._by_tenant_zone.setdefault(key, set())
+                if sign < 0:
+                    self._by_tenant_zone[key].discard(workload.name)
+                else:
+                    self._by_tenant_zone[key].add(workload.name)
+                if key in self._quota_use:
+                    for resource, amount in workload.requests.items():
+                        self._quota_use[key][resource] += sign * amount
+        self.placement[workload.name] = new
+        self.moved.add(workload.name)
 
 
 def move_violations(
