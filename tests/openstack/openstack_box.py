@@ -5,7 +5,7 @@ scheduler and three ``nova-compute`` with the fake virt driver in three availabi
 RabbitMQ and SQLite (WAL). Every service runs under Debian's ``/usr/bin/python3`` in its own process
 group; ``down`` stops exactly the process groups ``up`` recorded in ``DIR/pids.json``.
 
-Usage: ``python3 tests/openstack/box.py up|down DIR`` (``up`` prints the ``OS_*`` environment).
+Usage: ``python3 tests/openstack/openstack_box.py up|down DIR`` (``up`` prints the ``OS_*`` environment).
 Only the standard library is used here, so the module runs under any Python >= 3.11.
 """
 
@@ -835,7 +835,7 @@ def ensure_installed() -> None:
 
 def main(argv: Sequence[str]) -> int:
     if len(argv) != 2 or argv[0] not in ("up", "down"):
-        print("usage: box.py up|down DIR", file=sys.stderr)
+        print("usage: openstack_box.py up|down DIR", file=sys.stderr)
         return 2
     directory = Path(argv[1]).resolve()
     if argv[0] == "down":
