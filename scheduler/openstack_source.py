@@ -10,8 +10,9 @@ tenant its per-zone caps. Resources are named as in the stack file: ``vcpu`` and
 
 from __future__ import annotations
 
+import time
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,6 +23,7 @@ ALLOWED_ZONES_KEY = "govcloud:allowed_zones"
 MOVABLE_KEY = "govcloud:movable"
 DEFAULT_ZONE = "nova"  # Nova's zone for hosts in no zoned aggregate
 MIB_PER_GIB = 1024.0
+MIGRATING = "migrating"
 
 
 class OpenStackSourceError(Exception):
@@ -78,14 +80,35 @@ class OpenStackSource:
     """An :class:`~scheduler.source.InventorySource` reading a live cloud through openstacksdk.
 
     ``connection`` is an ``openstack.connection.Connection`` with admin rights; ``stack`` (optional)
-    adds per-zone tenant caps and classification residency.
+    adds per-zone tenant caps and classification residency. A live migration in flight is waited for
+    (up to ``settle_timeout`` seconds) so the inventory says where it ended: an applier resuming
+    after a crash must see the outcome of the move it left running, not its start.
     """
 
-    def __init__(self, connection: Any, *, stack: StackSpec | None = None) -> None:
+    def __init__(
+        self,
+        connection: Any,
+        *,
+        stack: StackSpec | None = None,
+        settle_timeout: float = 60.0,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
         self.conn = connection
         self.stack = stack
+        self.settle_timeout = settle_timeout
+        self._clock = clock
+        self._sleep = sleep
 
     def load(self) -> Inventory:
+        from openstack import exceptions
+
+        try:
+            return self._load()
+        except exceptions.SDKException as error:
+            raise OpenStackSourceError(f"reading the OpenStack inventory failed: {error}") from error
+
+    def _load(self) -> Inventory:
         compute = self.conn.compute
         host_zone = self._host_zones()
         hypervisors = list(compute.hypervisors(details=True))
@@ -107,9 +130,7 @@ class OpenStackSource:
         known_hosts = {h.name for z in zones for h in z.hosts}
 
         projects = {p.id: p.name for p in self.conn.identity.projects()}
-        servers = [
-            s for s in compute.servers(details=True, all_projects=True) if s.compute_host in known_hosts
-        ]
+        servers = [s for s in self._settled_servers() if s.compute_host in known_hosts]
         names = workload_names(servers, projects)
         by_id = {s.id: s for s in servers}
         groups = self._anti_affinity_groups(projects)
@@ -120,6 +141,14 @@ class OpenStackSource:
         return Inventory(zones, self._tenants(projects, workloads), workloads)
 
     # --- pieces ------------------------------------------------------------------------------
+
+    def _settled_servers(self) -> list[Any]:
+        deadline = self._clock() + self.settle_timeout
+        while True:
+            servers = list(self.conn.compute.servers(details=True, all_projects=True))
+            if not any(s.task_state == MIGRATING for s in servers) or self._clock() > deadline:
+                return servers  # still migrating after the wait: reported where it is, not movable
+            self._sleep(0.5)
 
     def _host_zones(self) -> dict[str, str]:
         zones: dict[str, str] = {}
