@@ -28,6 +28,7 @@ from datetime import datetime
 from typing import Any
 
 from kubernetes import client
+from urllib3.exceptions import HTTPError
 
 from scheduler.executor import MoveFailed
 from scheduler.move import Move
@@ -129,6 +130,12 @@ class KubernetesExecutor:
     # --- the move ---------------------------------------------------------------------------
 
     def migrate(self, move: Move) -> None:
+        try:
+            self._migrate(move)
+        except (HTTPError, OSError) as error:  # the API server is unreachable: the move did not finish
+            raise MoveFailed(f"{move.workload}: Kubernetes API unreachable: {error}") from None
+
+    def _migrate(self, move: Move) -> None:
         namespace, name = split_name(move.workload)
         deadline = self.clock() + self.timeout
         pod = self._read_pod(namespace, name)

@@ -26,6 +26,7 @@ from typing import Any
 
 from kubernetes import client
 from kubernetes.utils import parse_quantity
+from urllib3.exceptions import HTTPError
 
 from scheduler.inventory import Host, Inventory, Tenant, Workload, Zone
 
@@ -207,7 +208,7 @@ class KubernetesSource:
             raise KubernetesSourceError(
                 f"kubernetes: cannot list {what}: HTTP {error.status} {error.reason}"
             ) from None
-        except OSError as error:  # urllib3 wraps connection failures in OSError subclasses
+        except (HTTPError, OSError) as error:  # unreachable, TLS, timeouts (urllib3)
             raise KubernetesSourceError(f"kubernetes: cannot list {what}: {error}") from None
 
     def load(self) -> Inventory:
