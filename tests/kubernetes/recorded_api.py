@@ -2,8 +2,9 @@
 
 No API server can run here, so the tests serve recorded-shape responses (tests/kubernetes/fixtures/)
 to the real ``kubernetes`` client: its URL building, request bodies and deserialisation all run.
-Each route (method, path) answers with its responses in turn; the last one repeats. Every request is
-kept in ``requests`` so tests can assert what the client sent (and that nothing else was sent).
+Each route (method, path) answers with its responses in turn; the last one repeats. A reply may carry
+``then``: routes it replaces once served (an accepted eviction changes what the pod lists say). Every
+request is kept in ``requests`` so tests can assert what the client sent (and that nothing else was).
 """
 
 from __future__ import annotations
@@ -32,10 +33,15 @@ class Reply:
     status: int
     body: Any
     headers: Mapping[str, str] = field(default_factory=dict)
+    then: Mapping[tuple[str, str], Sequence[Reply]] = field(default_factory=dict)
 
     @classmethod
     def of(cls, name: str, status: int = 200, **headers: str) -> Reply:
         return cls(status, fixture(name), headers)
+
+    def switching(self, routes: Mapping[tuple[str, str], Sequence[Reply]]) -> Reply:
+        """This reply, replacing ``routes`` once it is served."""
+        return Reply(self.status, self.body, self.headers, routes)
 
 
 @dataclass(frozen=True)
@@ -72,7 +78,10 @@ class RecordedApi:
                         "code": 404,
                     },
                 )
-            return replies.pop(0) if len(replies) > 1 else replies[0]
+            reply = replies.pop(0) if len(replies) > 1 else replies[0]
+            for key, new in reply.then.items():
+                self.routes[key] = list(new)
+            return reply
 
     def calls(self, method: str, path: str) -> int:
         return sum(1 for seen in self.requests if (seen.method, seen.path) == (method, path))
