@@ -187,12 +187,12 @@ class KubernetesSource:
     """Reads nodes, pods, namespaces, quotas, ReplicaSets and volumes into an :class:`Inventory`.
 
     ``api`` is a configured ``kubernetes.client.ApiClient`` (from a kubeconfig, in-cluster config or,
-    in the tests, a loopback server). ``unzoned`` names the zone for nodes without the zone label
-    (None: leave those nodes and their pods out). ``reasons`` holds, after :meth:`load`, why each
-    immovable pod is pinned.
+    in the tests, a loopback server). Nodes without the zone label are left out with their pods (they
+    belong to no zone, so the plan must never target them), unless ``unzoned`` names a zone to put
+    them in. ``reasons`` holds, after :meth:`load`, why each immovable pod is pinned.
     """
 
-    def __init__(self, api: client.ApiClient, *, unzoned: str | None = "unzoned") -> None:
+    def __init__(self, api: client.ApiClient, *, unzoned: str | None = None) -> None:
         self.core = client.CoreV1Api(api)
         self.apps = client.AppsV1Api(api)
         self.unzoned = unzoned
@@ -344,6 +344,8 @@ class KubernetesSource:
         nodes: Mapping[str, client.V1Node],
     ) -> str | None:
         meta = pod.metadata
+        if meta.deletion_timestamp is not None:
+            return "terminating"
         if MIRROR_ANNOTATION in (meta.annotations or {}):
             return "mirror pod of a static pod (managed by the kubelet)"
         if owner is None:

@@ -43,7 +43,7 @@ def test_inventory_export_is_a_valid_inventory_file(tmp_path: Path) -> None:
         done = govcloud("inventory", "--kubernetes", "--kubeconfig", str(config))
     assert done.returncode == 0, done.stderr
     inv = parse_inventory(yaml.safe_load(done.stdout), "stdout")
-    assert [z.name for z in inv.zones] == ["unzoned", "zone-a", "zone-b"]
+    assert [z.name for z in inv.zones] == ["zone-a", "zone-b"]
     assert inv.workload("health/db-0").allowed_zones == frozenset({"zone-a"})
     assert not inv.workload("tax/cache-0").movable
     # the client sent the kubeconfig's credentials

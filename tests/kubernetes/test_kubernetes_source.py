@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 from kubernetes import client
-from recorded_api import RecordedApi, Reply, cluster_routes, serve
+from recorded_api import RecordedApi, Reply, cluster_routes, fixture, serve
 
 from scheduler.inventory import Inventory
 from scheduler.kubernetes_source import KubernetesSource, KubernetesSourceError, pod_requests, quantity
@@ -14,7 +14,7 @@ from scheduler.kubernetes_source import KubernetesSource, KubernetesSourceError,
 def loaded() -> tuple[Inventory, dict[str, str]]:
     api = RecordedApi(cluster_routes())
     with serve(api) as api_client:
-        source = KubernetesSource(api_client)
+        source = KubernetesSource(api_client, unzoned="unzoned")
         inv = source.load()
     return inv, source.reasons
 
@@ -154,11 +154,12 @@ def test_namespaces_are_tenants_with_unscoped_quota_in_every_zone(
     }
 
 
-def test_unzoned_nodes_can_be_left_out() -> None:
+def test_unzoned_nodes_are_left_out_by_default() -> None:
     with serve(RecordedApi(cluster_routes())) as api_client:
-        inv = KubernetesSource(api_client, unzoned=None).load()
+        inv = KubernetesSource(api_client).load()
     assert [z.name for z in inv.zones] == ["zone-a", "zone-b"]
     assert "tax/batch-9-abcde" not in {w.name for w in inv.workloads}
+    assert inv.workload("health/portal-5f6d7-abcde").allowed_zones == frozenset({"zone-b"})
 
 
 def test_api_error_is_reported_not_raised_raw() -> None:
@@ -228,3 +229,16 @@ def test_pod_requests_like_the_kube_scheduler(
     case: str, containers: list[dict[str, str]], init: list, overhead: dict | None, cpu: float | None
 ) -> None:
     assert pod_requests(_spec(containers, init, overhead)).get("cpu") == cpu
+
+
+def test_terminating_pod_is_pinned() -> None:
+    pods = fixture("pods.json")
+    pods["items"][0]["metadata"]["deletionTimestamp"] = "2026-11-27T03:30:00Z"
+    routes = cluster_routes()
+    routes[("GET", "/api/v1/pods")] = [Reply(200, pods)]
+    with serve(RecordedApi(routes)) as api_client:
+        source = KubernetesSource(api_client)
+        inv = source.load()
+    name = f"health/{pods['items'][0]['metadata']['name']}"
+    assert not inv.workload(name).movable
+    assert source.reasons[name] == "terminating"
