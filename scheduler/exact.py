@@ -332,7 +332,7 @@ def exact_plan(
             break
         if time.monotonic() >= deadline:
             break
-    candidates.sort(key=lambda c: (round(c[0], 12), c[1]))
+    candidates.sort(key=lambda c: (round(c[0], 12), c[1], c[2] == "heuristic"))
     best_imbalance, _, source, moves = candidates[0]
     if not optimal:
         notes.append(
@@ -340,7 +340,7 @@ def exact_plan(
             if time.monotonic() >= deadline
             else "optimality not proven"
         )
-    if source == "heuristic" and len(candidates) > 1:
+    if source == "heuristic" and all(c[:2] > candidates[0][:2] for c in candidates[1:]):
         notes.append("the heuristic's plan was at least as good")
     report(1.0)
     return finish(

@@ -92,15 +92,14 @@ def explain_nothing(inv: Inventory, before: Snapshot, bound: float, max_moves: i
         return "--max-moves is 0: nothing may move"
     if before.imbalance <= 1e-9:
         return "already balanced: every zone has the same utilization"
-    if bound >= before.imbalance - 1e-6:
-        return f"already at the best reachable imbalance ({before.imbalance:.4f}, proven by the lower bound)"
     pinned = sum(1 for w in inv.workloads if not w.movable)
     resident = sum(1 for w in inv.workloads if w.movable and w.allowed_zones is not None)
     cordoned = sum(1 for h in inv.hosts if not h.schedulable)
+    proven = "; the lower bound proves no plan can" if bound >= before.imbalance - 1e-6 else ""
     return (
         f"no safe move lowers the imbalance ({before.imbalance:.4f}): every candidate would overfill a host, "
         f"exceed a tenant quota, leave its allowed zones or shrink a replica group "
-        f"({pinned} pinned workloads, {resident} with residency limits, {cordoned} cordoned hosts)"
+        f"({pinned} pinned workloads, {resident} with residency limits, {cordoned} cordoned hosts){proven}"
     )
 
 
@@ -133,7 +132,7 @@ def finish(
     if after.imbalance > before.imbalance + 1e-12 and not may_raise:
         named, after = (), before
         reason = "refused a plan that would raise the imbalance (planner defect)"
-    if not named and reason is None:
+    if not named and not (reason or "").startswith("refused"):
         reason = explain_nothing(inv, before, bound, max_moves)
     bound = min(bound, after.imbalance)
     return Plan(
