@@ -14,7 +14,7 @@ from rich.console import Console
 
 from govcloud.exit_codes import ExitCode
 from govcloud.sources import SourceError, executor_from_args
-from scheduler.apply import ApplyReport, Planner, apply_plan, unfinished_plan
+from scheduler.apply import ApplyReport, Planner, Step, apply_plan, unfinished_plan
 from scheduler.inventory_file import InventoryError
 from scheduler.journal import JournalError
 from scheduler.kubernetes_source import KubernetesSourceError
@@ -105,6 +105,17 @@ def apply_from_args(
     executor = executor_from_args(args)
     if executor is None:  # pragma: no cover - every live source has an executor
         raise SourceError(f"no executor for {source_kind(args)}")
+    err = Console(stderr=True)
+
+    def progress(step: Step) -> None:
+        move = step.move
+        why = f" ({step.reason})" if step.reason else ""
+        err.print(
+            f"{step.status}: {move.workload} {move.from_host} -> {move.to_host}{why}",
+            highlight=False,
+            soft_wrap=True,
+        )
+
     return apply_plan(
         plan,
         source,
@@ -113,6 +124,7 @@ def apply_from_args(
         limits=limits_from_args(args),
         dry_run=not args.apply,
         planner=planner,
+        on_step=progress,
     )
 
 

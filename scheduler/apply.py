@@ -178,7 +178,9 @@ class _Run:
         executor: Executor,
         limits: ApplyLimits,
         planner: Planner | None,
+        on_step: Callable[[Step], None] | None = None,
     ) -> None:
+        self.on_step = on_step
         self.journal = journal
         self.state = state
         self.source = source
@@ -193,7 +195,10 @@ class _Run:
 
     def settle(self, move: Move, status: str, reason: str | None = None) -> None:
         self.journal.outcome(self.state.run, move, status, reason)
-        self.steps.append(Step(move, status, reason))
+        step = Step(move, status, reason)
+        self.steps.append(step)
+        if self.on_step is not None:
+            self.on_step(step)
 
     def reconcile(self) -> None:
         """Settle each move whose intent was written by an interrupted run but whose outcome was not."""
@@ -366,6 +371,7 @@ def apply_plan(
     limits: ApplyLimits | None = None,
     dry_run: bool = True,
     planner: Planner | None = None,
+    on_step: Callable[[Step], None] | None = None,
 ) -> ApplyReport:
     """Carry out ``plan`` through ``executor``, journaled in ``journal``, within ``limits``.
 
@@ -373,7 +379,8 @@ def apply_plan(
     (see :func:`unfinished_plan`), else :class:`JournalError`. With ``dry_run`` (the default) nothing
     is written or moved: the report says what would happen against the live state now. ``journal``
     is a path (or an unopened :class:`Journal`, e.g. one that injects faults in tests). ``planner``
-    re-plans the remaining moves when the live state departs from the plan.
+    re-plans the remaining moves when the live state departs from the plan; ``on_step`` is called with
+    each step as soon as its outcome is journaled (progress for long runs).
     """
     limits = limits or ApplyLimits()
     book = journal if isinstance(journal, Journal) else Journal(journal)
@@ -395,7 +402,7 @@ def apply_plan(
             earlier = [Step(o.move, o.status, o.reason, resumed=True) for o in state.outcomes.values()]
         else:
             state = book.start(uuid.uuid4().hex, plan.to_json(), group_zone_counts(start))
-        run = _Run(book, state, source, executor, limits, planner)
+        run = _Run(book, state, source, executor, limits, planner, on_step)
         run.reconcile()
         while run.stopped is None and state.pending():
             inv = source.load()

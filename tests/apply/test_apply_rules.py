@@ -213,3 +213,21 @@ def test_concurrency_runs_moves_on_distinct_hosts_together(tmp_path: Path) -> No
     assert [s.status for s in report.steps] == [DONE] * 4
     assert active[1] == 2
     assert all(cloud.migrations[m.workload] == 1 for m in plan.moves)
+
+
+def test_each_step_is_reported_as_it_happens(tmp_path: Path) -> None:
+    cloud = Cloud(two_zones())
+    inv = cloud.load()
+    plan = make_plan(inv, spread_moves(inv, 2))
+    seen: list[tuple[str, str, int]] = []
+    report = apply_plan(
+        plan,
+        cloud,
+        cloud,
+        journal=tmp_path / "j.jsonl",
+        dry_run=False,
+        on_step=lambda step: seen.append((step.move.workload, step.status, sum(cloud.migrations.values()))),
+    )
+    # called right after each outcome, before the next move starts
+    assert seen == [("w0", DONE, 1), ("w1", DONE, 2)]
+    assert statuses(report) == [(w, s) for w, s, _ in seen]
