@@ -245,6 +245,7 @@ class KubernetesSource:
             zone_hosts.setdefault(zone, []).append(self._host(node, zone))
         zones = tuple(Zone(name, None, tuple(hosts)) for name, hosts in sorted(zone_hosts.items()))
         zone_of = {h.name: z.name for z in zones for h in z.hosts}
+        receiving = {h.name for z in zones for h in z.hosts if h.schedulable}
         deployments = {
             (rs.metadata.namespace, rs.metadata.name): _controller(rs.metadata) for rs in replica_sets
         }
@@ -261,7 +262,7 @@ class KubernetesSource:
             phase = pod.status.phase if pod.status else None
             if phase in TERMINAL_PHASES or not pod.spec.node_name or pod.spec.node_name not in zone_of:
                 continue
-            workloads.append(self._workload(pod, zone_of, node_by_name, deployments, vols))
+            workloads.append(self._workload(pod, zone_of, node_by_name, receiving, deployments, vols))
         all_zones = frozenset(z.name for z in zones)
         tenants = tuple(
             Tenant(ns.metadata.name, _zone_caps(ns.metadata.name, quotas, all_zones))
@@ -287,6 +288,7 @@ class KubernetesSource:
         pod: client.V1Pod,
         zone_of: Mapping[str, str],
         nodes: Mapping[str, client.V1Node],
+        receiving: set[str],
         deployments: Mapping[tuple[str, str], tuple[str, str] | None],
         vols: _Volumes,
     ) -> Workload:
@@ -302,7 +304,7 @@ class KubernetesSource:
                     kind, owner_name = parent
             group = f"{meta.namespace}/{kind}/{owner_name}"
         allowed = self._allowed_zones(pod, zone_of, nodes, vols)
-        pinned = self._pinned_reason(pod, owner, vols, allowed, zone_of, nodes)
+        pinned = self._pinned_reason(pod, owner, vols, allowed, zone_of, nodes, receiving)
         if pinned is not None:
             self.reasons[name] = pinned
         return Workload(
@@ -320,13 +322,7 @@ class KubernetesSource:
         pod: client.V1Pod, zone_of: Mapping[str, str], nodes: Mapping[str, client.V1Node], vols: _Volumes
     ) -> frozenset[str] | None:
         all_zones = set(zone_of.values())
-        # Zones where at least one node satisfies the pod's selector and required affinity, as far as
-        # the zone label is concerned: evaluate against a node stand-in carrying only that label.
-        allowed = set()
-        for zone in all_zones:
-            stand_in = client.V1Node(metadata=client.V1ObjectMeta(name="", labels={ZONE_LABEL: zone}))
-            if _zone_fits(pod, stand_in):
-                allowed.add(zone)
+        allowed = {zone for zone in all_zones if _admits_zone(pod, zone)}
         for volume in pod.spec.volumes or ():
             pv = _claimed_volume(pod, volume, vols)
             zones = _pv_zones(pv) if pv is not None else None
@@ -342,6 +338,7 @@ class KubernetesSource:
         allowed: frozenset[str] | None,
         zone_of: Mapping[str, str],
         nodes: Mapping[str, client.V1Node],
+        receiving: set[str],
     ) -> str | None:
         meta = pod.metadata
         if meta.deletion_timestamp is not None:
@@ -367,44 +364,32 @@ class KubernetesSource:
                 return f"local storage: volume {volume.name} is a node-local persistent volume"
         # Node constraints beyond zones: every schedulable node of an allowed zone must accept the pod,
         # otherwise a planned target could be one the kube-scheduler would never choose.
+        if not pod.spec.node_selector and not pod.spec.affinity:
+            return None
         excluded = [
             name
             for name, zone in sorted(zone_of.items())
-            if (allowed is None or zone in allowed)
-            and KubernetesSource._host(nodes[name], zone).schedulable
-            and not node_fits(pod, nodes[name])
+            if name in receiving and (allowed is None or zone in allowed) and not node_fits(pod, nodes[name])
         ]
         if excluded:
             return f"node selector or affinity excludes schedulable nodes {', '.join(excluded)}"
         return None
 
 
-def _zone_fits(pod: client.V1Pod, stand_in: client.V1Node) -> bool:
-    """Whether the pod's zone constraints (only those on the zone label) admit ``stand_in``'s zone."""
-    zone_only = client.V1Pod(metadata=pod.metadata, spec=_zone_only_spec(pod.spec))
-    return node_fits(zone_only, stand_in)
-
-
-def _zone_only_spec(spec: client.V1PodSpec) -> client.V1PodSpec:
-    selector = {k: v for k, v in (spec.node_selector or {}).items() if k == ZONE_LABEL}
-    affinity = None
-    node_affinity = spec.affinity.node_affinity if spec.affinity else None
-    required = node_affinity.required_during_scheduling_ignored_during_execution if node_affinity else None
-    if required is not None and required.node_selector_terms:
-        terms = [
-            client.V1NodeSelectorTerm(
-                match_expressions=[r for r in t.match_expressions or () if r.key == ZONE_LABEL]
-            )
-            for t in required.node_selector_terms
-        ]
-        affinity = client.V1Affinity(
-            node_affinity=client.V1NodeAffinity(
-                required_during_scheduling_ignored_during_execution=client.V1NodeSelector(
-                    node_selector_terms=terms
-                )
-            )
-        )
-    return client.V1PodSpec(containers=[], node_selector=selector or None, affinity=affinity)
+def _admits_zone(pod: client.V1Pod, zone: str) -> bool:
+    """Whether the pod's selector and required node affinity admit ``zone`` (zone label only)."""
+    selector = pod.spec.node_selector or {}
+    if ZONE_LABEL in selector and selector[ZONE_LABEL] != zone:
+        return False
+    affinity = pod.spec.affinity.node_affinity if pod.spec.affinity else None
+    required = affinity.required_during_scheduling_ignored_during_execution if affinity else None
+    if required is None or not required.node_selector_terms:
+        return True
+    labels = {ZONE_LABEL: zone}
+    return any(
+        all(_matches(labels, r) for r in term.match_expressions or () if r.key == ZONE_LABEL)
+        for term in required.node_selector_terms
+    )
 
 
 def _claimed_volume(pod: client.V1Pod, volume: Any, vols: _Volumes) -> client.V1PersistentVolume | None:
