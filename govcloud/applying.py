@@ -85,8 +85,9 @@ def limits_from_args(args: argparse.Namespace) -> ApplyLimits:
 
 
 def resumable_plan(args: argparse.Namespace) -> Plan | None:
-    """With ``--apply``: the plan of an unfinished run in the journal, to resume instead of re-planning."""
-    if not getattr(args, "apply", False):
+    """For a live source, the plan of an unfinished run in the journal: ``--apply`` resumes it instead
+    of re-planning, and a dry run shows what that resume would do."""
+    if source_kind(args) == "inventory":
         return None
     return unfinished_plan(journal_path(args))
 

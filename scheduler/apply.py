@@ -203,16 +203,9 @@ class _Run:
     def reconcile(self) -> None:
         """Settle each move whose intent was written by an interrupted run but whose outcome was not."""
         for move, since in self.state.open_intents:
-            inv = self.source.load()
-            host = _locate(inv, self.executor, move, since)
-            if host == move.to_host:
-                self.settle(move, DONE, "found on the target after an interrupted run")
-            elif host == move.from_host:
-                continue  # never happened (or rolled back): still pending, retried if still safe
-            elif host is None:
-                self.settle(move, UNKNOWN, "gone from the live state after an interrupted run; not retried")
-            else:
-                self.settle(move, FAILED, f"found on {host}, not on {move.to_host}, after an interrupted run")
+            settled = _settle_open_intent(self.source.load(), self.executor, move, since)
+            if settled is not None:
+                self.settle(move, *settled)
 
     def replan_if_needed(self, inv: Inventory) -> None:
         pending = self.state.pending()
@@ -296,6 +289,21 @@ class _Run:
         return False
 
 
+def _settle_open_intent(
+    inv: Inventory, executor: Executor, move: Move, since: float
+) -> tuple[str, str] | None:
+    """(status, reason) for a move whose intent has no outcome, from where the workload is now; None
+    when it is still on its source host (it never moved: still pending, retried if still safe)."""
+    host = _locate(inv, executor, move, since)
+    if host == move.to_host:
+        return DONE, "found on the target after an interrupted run"
+    if host == move.from_host:
+        return None
+    if host is None:
+        return UNKNOWN, "gone from the live state after an interrupted run; not retried"
+    return FAILED, f"found on {host}, not on {move.to_host}, after an interrupted run"
+
+
 def _attempt(executor: Executor, move: Move) -> str | None:
     """Run one move; the failure reason, or None when done. Anything but MoveFailed propagates:
     its outcome is unknown, so the intent stays open and the next run settles it from the live state."""
@@ -320,7 +328,12 @@ def _locate(inv: Inventory, executor: Executor, move: Move, since: float) -> str
 
 
 def _dry_run(
-    plan: Plan, source: InventorySource, journal: Path, limits: ApplyLimits, run: RunState | None
+    plan: Plan,
+    source: InventorySource,
+    executor: Executor,
+    journal: Path,
+    limits: ApplyLimits,
+    run: RunState | None,
 ) -> ApplyReport:
     inv = source.load()
     steps: list[Step] = []
@@ -329,7 +342,13 @@ def _dry_run(
     counter = LimitCounter(limits)
     if run is not None:
         steps = [Step(o.move, o.status, o.reason, resumed=True) for o in run.outcomes.values()]
-        moves = run.pending()
+        settled: set[str] = set()
+        for move, since in run.open_intents:  # what resuming would record (read-only)
+            found = _settle_open_intent(inv, executor, move, since)
+            if found is not None:
+                steps.append(Step(move, *found))
+                settled.add(move.workload)
+        moves = [m for m in run.pending() if m.workload not in settled]
         baseline = run.baseline_groups
         counter = LimitCounter(limits, run.attempted)
     state = SafetyState(inv, baseline_groups=baseline)
@@ -390,7 +409,7 @@ def apply_plan(
         current = runs[-1] if runs and not runs[-1].ended else None
         if current is not None:
             _check_same_plan(journal, current, plan)
-        return _dry_run(plan, source, journal, limits, current)
+        return _dry_run(plan, source, executor, journal, limits, current)
 
     with book:
         start = source.load()

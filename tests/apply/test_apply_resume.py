@@ -152,3 +152,21 @@ def test_crash_anywhere_with_two_moves_in_flight(tmp_path: Path) -> None:
         cloud.faults = Faults(None)
         apply_plan(plan, cloud, cloud, journal=path, limits=limits, dry_run=False)
         assert_exactly_once(cloud, plan, path)
+
+
+def test_dry_run_of_an_interrupted_run_shows_the_resume_and_writes_nothing(tmp_path: Path) -> None:
+    cloud = Cloud(two_zones())
+    plan = make_plan(cloud)
+    path = tmp_path / "journal.jsonl"
+    # die right after w1 moved, before its outcome: w0 done, w1 in the crash window, w2 not started
+    assert not run_once(cloud, plan, path, Faults(3 + (3 + 2 + 3) + 3 + 1))
+    before = path.read_bytes()
+    report = apply_plan(plan, cloud, cloud, journal=path)
+    assert report.dry_run and report.resumed
+    assert [(s.move.workload, s.status, s.resumed) for s in report.steps] == [
+        ("w0", DONE, True),
+        ("w1", DONE, False),  # found on its target: resuming will record it done
+        ("w2", "would-move", False),
+    ]
+    assert path.read_bytes() == before
+    assert cloud.migrations["w2"] == 0

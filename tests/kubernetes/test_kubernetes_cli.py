@@ -157,7 +157,13 @@ def test_rebalance_apply_resumes_a_crashed_run_without_evicting_again(tmp_path: 
         )
         for key, replies in moving_cluster().routes[("POST", VICTIM + "/eviction")][1].then.items():
             api.routes[key] = list(replies)
+        dry = rebalance(config, journal)
         done = rebalance(config, journal, "--apply")
+    # the dry run shows what resuming will record, and records nothing
+    assert dry.returncode == 0, dry.stderr
+    dry_report = json.loads(dry.stdout)["apply"]
+    assert (dry_report["dry_run"], dry_report["resumed"]) == (True, True)
+    assert [s["status"] for s in dry_report["steps"]] == ["done"]
     assert done.returncode == 0, done.stderr
     report = json.loads(done.stdout)["apply"]
     assert report["resumed"] is True
