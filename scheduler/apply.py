@@ -147,13 +147,18 @@ def _simulate(
     inv: Inventory, moves: Sequence[Move], baseline: Mapping[str, int]
 ) -> tuple[Inventory, str | None]:
     """Apply ``moves`` in order to a copy of ``inv``; the state reached and the first violation."""
-    state = SafetyState(inv, baseline_groups=baseline)
+    state = SafetyState(inv, baseline_groups=baseline, focus=moves)
     for move in moves:
         problems = state.violations(move)
         if problems:
-            return inv.with_placement(state.placement), f"{move.workload}: {'; '.join(problems)}"
+            return _reached(inv, state), f"{move.workload}: {'; '.join(problems)}"
         state.apply(move)
-    return inv.with_placement(state.placement), None
+    return _reached(inv, state), None
+
+
+def _reached(inv: Inventory, state: SafetyState) -> Inventory:
+    """``inv`` with the moves ``state`` applied."""
+    return inv.with_placement({name: state.where(name) for name in state.moved})
 
 
 def _still_good(inv: Inventory, moves: Sequence[Move], baseline: Mapping[str, int]) -> str | None:
@@ -230,10 +235,13 @@ class _Run:
     def batch(self, inv: Inventory) -> list[Move]:
         """The next moves to start together (at most ``concurrency``), settling skipped ones."""
         chosen: list[Move] = []
-        simulated = SafetyState(inv, baseline_groups=self.state.baseline_groups)
+        pending = self.state.pending()
+        simulated = SafetyState(
+            inv, baseline_groups=self.state.baseline_groups, focus=pending[: self.limits.concurrency]
+        )
         names = _names(inv)
         busy: set[str] = set()
-        for move in self.state.pending():
+        for move in pending:
             if len(chosen) >= self.limits.concurrency:
                 break
             if move.workload not in names:
@@ -351,7 +359,7 @@ def _dry_run(
         moves = [m for m in run.pending() if m.workload not in settled]
         baseline = run.baseline_groups
         counter = LimitCounter(limits, run.attempted)
-    state = SafetyState(inv, baseline_groups=baseline)
+    state = SafetyState(inv, baseline_groups=baseline, focus=moves)
     names = _names(inv)
     for move in moves:
         if move.workload not in names:
@@ -368,7 +376,7 @@ def _dry_run(
         state.apply(move)
         counter.spend(move)
         steps.append(Step(move, WOULD_MOVE))
-    after = _imbalance(inv.with_placement(state.placement))
+    after = _imbalance(_reached(inv, state))
     return ApplyReport(
         run=None if run is None else run.run,
         dry_run=True,
