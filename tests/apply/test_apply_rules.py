@@ -113,7 +113,7 @@ def test_failed_move_is_reported_and_rest_continues(tmp_path: Path) -> None:
     assert not report.ok
 
 
-def test_failure_that_makes_the_rest_unsafe_stops_without_planner(tmp_path: Path) -> None:
+def test_group_spread_is_held_at_every_step(tmp_path: Path) -> None:
     # g0 and g1 are replicas of one group in zones a and b; the plan swaps them across zones.
     base = two_zones(2)
     workloads = (
@@ -231,3 +231,47 @@ def test_each_step_is_reported_as_it_happens(tmp_path: Path) -> None:
     # called right after each outcome, before the next move starts
     assert seen == [("w0", DONE, 1), ("w1", DONE, 2)]
     assert statuses(report) == [(w, s) for w, s, _ in seen]
+
+
+def dependent_plan() -> tuple[Cloud, Plan]:
+    """Zone a is hot; b1 is nearly full: the plan first makes room on b1 (big: b1 -> b2, within zone b),
+    then moves w0 from a into b1."""
+    base = two_zones(4)
+    extra = (
+        Workload("h1", "tax", "a1", {"cpu": 8}),
+        Workload("h2", "tax", "a2", {"cpu": 8}),
+        Workload("big", "tax", "b1", {"cpu": 15}),
+    )
+    inv = Inventory(base.zones, (), (*base.workloads, *extra))
+    cloud = Cloud(inv)
+    moves = (Move("big", "tax", "b1", "b2", "b", "b"), Move("w0", "health", "a1", "b1", "a", "b"))
+    return cloud, make_plan(inv, moves)
+
+
+def fail_big(move: Move) -> None:
+    if move.workload == "big":
+        raise MoveFailed("migration of big timed out")
+
+
+def test_failure_that_makes_the_rest_unsafe_stops_without_planner(tmp_path: Path) -> None:
+    cloud, plan = dependent_plan()
+    cloud.before_migrate = fail_big
+    report = apply_plan(plan, cloud, cloud, journal=tmp_path / "j.jsonl", dry_run=False)
+    assert statuses(report) == [("big", FAILED), ("w0", SKIPPED)]
+    assert "would exceed its cpu capacity" in (report.steps[1].reason or "")
+    assert report.stopped is not None and "no planner" in report.stopped
+    assert cloud.migrations["w0"] == 0
+
+
+def test_failure_that_makes_the_rest_unsafe_is_replanned(tmp_path: Path) -> None:
+    cloud, plan = dependent_plan()
+    cloud.before_migrate = fail_big
+
+    def planner(live: Inventory, budget: int | None) -> Plan:
+        assert not live.workload("big").movable  # tried once already: stays put
+        return make_plan(live, (Move("w0", "health", "a1", "b2", "a", "b"),))
+
+    report = apply_plan(plan, cloud, cloud, journal=tmp_path / "j.jsonl", dry_run=False, planner=planner)
+    assert statuses(report) == [("big", FAILED), ("w0", DONE)]
+    assert cloud.placement()["w0"] == "b2"
+    assert len(report.replans) == 1 and "no longer safe" in report.replans[0]
