@@ -7,6 +7,8 @@ import time
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from inmemory_cloud import Cloud, spread_moves, two_zones
 
 from scheduler.apply import WOULD_MOVE, apply_plan
@@ -275,3 +277,36 @@ def test_failure_that_makes_the_rest_unsafe_is_replanned(tmp_path: Path) -> None
     assert statuses(report) == [("big", FAILED), ("w0", DONE)]
     assert cloud.placement()["w0"] == "b2"
     assert len(report.replans) == 1 and "no longer safe" in report.replans[0]
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    per_run=st.one_of(st.none(), st.integers(0, 6)),
+    per_zone=st.one_of(st.none(), st.integers(0, 6)),
+    per_tenant=st.one_of(st.none(), st.integers(0, 4)),
+    count=st.integers(0, 6),
+)
+def test_limits_always_hold(
+    tmp_path_factory: pytest.TempPathFactory,
+    per_run: int | None,
+    per_zone: int | None,
+    per_tenant: int | None,
+    count: int,
+) -> None:
+    cloud = Cloud(two_zones(6))
+    inv = cloud.load()
+    plan = make_plan(inv, spread_moves(inv, count))
+    limits = ApplyLimits(per_run=per_run, per_zone=per_zone, per_tenant=per_tenant)
+    path = tmp_path_factory.mktemp("limits") / "j.jsonl"
+    report = apply_plan(plan, cloud, cloud, journal=path, limits=limits, dry_run=False)
+    done = [s.move for s in report.steps if s.status == DONE]
+    assert [s.move for s in report.steps] == list(plan.moves)  # every move accounted for, in order
+    assert per_run is None or len(done) <= per_run
+    for zone in ("a", "b"):
+        assert per_zone is None or sum(zone in (m.from_zone, m.to_zone) for m in done) <= per_zone
+    for tenant in ("health", "tax"):
+        assert per_tenant is None or sum(m.tenant == tenant for m in done) <= per_tenant
+    # nothing was held back needlessly: with no limit at all, everything moves
+    if per_run is None and per_zone is None and per_tenant is None:
+        assert len(done) == count
+    assert sum(cloud.migrations.values()) == len(done)

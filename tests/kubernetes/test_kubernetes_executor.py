@@ -163,3 +163,12 @@ def test_locate_finds_the_replacement_after_a_crash() -> None:
         assert executor.locate(MOVE, since=1795750190.0) == "b1"
         # an intent from a day later: the pod found then cannot be its replacement
         assert executor.locate(MOVE, since=1795750190.0 + 86400) is None
+
+
+def test_implements_the_executor_protocol_and_locator() -> None:
+    from scheduler.apply import Locator
+    from scheduler.executor import Executor
+
+    with serve(RecordedApi({})) as api_client:
+        executor = KubernetesExecutor(api_client)
+    assert isinstance(executor, Executor) and isinstance(executor, Locator)
