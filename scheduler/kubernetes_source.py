@@ -19,10 +19,10 @@ Mapping (docs/kubernetes.md explains each choice):
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 from kubernetes import client
 from kubernetes.utils import parse_quantity
@@ -31,12 +31,14 @@ from urllib3.exceptions import HTTPError
 from scheduler.inventory import Host, Inventory, Tenant, Workload, Zone
 
 ZONE_LABEL = "topology.kubernetes.io/zone"
+REGION_LABEL = "topology.kubernetes.io/region"
 MIRROR_ANNOTATION = "kubernetes.io/config.mirror"
 GIB = Decimal(1024**3)
 # Inventory resource name -> Kubernetes resource name.
 RESOURCES = {"cpu": "cpu", "memory_gib": "memory"}
 BLOCKING_TAINTS = ("NoSchedule", "NoExecute")
 TERMINAL_PHASES = ("Succeeded", "Failed")
+T = TypeVar("T")
 
 
 class KubernetesSourceError(Exception):
@@ -237,13 +239,21 @@ class KubernetesSource:
         self.reasons = {}
         node_by_name: dict[str, client.V1Node] = {}
         zone_hosts: dict[str, list[Host]] = {}
+        regions: dict[str, str] = {}
         for node in sorted(nodes, key=lambda n: n.metadata.name):
-            zone = (node.metadata.labels or {}).get(ZONE_LABEL, self.unzoned)
+            labels = node.metadata.labels or {}
+            zone = labels.get(ZONE_LABEL, self.unzoned)
             if zone is None:
                 continue
             node_by_name[node.metadata.name] = node
-            zone_hosts.setdefault(zone, []).append(self._host(node, zone))
-        zones = tuple(Zone(name, None, tuple(hosts)) for name, hosts in sorted(zone_hosts.items()))
+            zone_hosts.setdefault(zone, []).append(
+                _in_context(f"node {node.metadata.name}", self._host, node, zone)
+            )
+            if REGION_LABEL in labels:
+                regions.setdefault(zone, labels[REGION_LABEL])
+        zones = tuple(
+            Zone(name, regions.get(name), tuple(hosts)) for name, hosts in sorted(zone_hosts.items())
+        )
         zone_of = {h.name: z.name for z in zones for h in z.hosts}
         receiving = {h.name for z in zones for h in z.hosts if h.schedulable}
         deployments = {
@@ -262,7 +272,18 @@ class KubernetesSource:
             phase = pod.status.phase if pod.status else None
             if phase in TERMINAL_PHASES or not pod.spec.node_name or pod.spec.node_name not in zone_of:
                 continue
-            workloads.append(self._workload(pod, zone_of, node_by_name, receiving, deployments, vols))
+            workloads.append(
+                _in_context(
+                    f"pod {pod.metadata.namespace}/{pod.metadata.name}",
+                    self._workload,
+                    pod,
+                    zone_of,
+                    node_by_name,
+                    receiving,
+                    deployments,
+                    vols,
+                )
+            )
         all_zones = frozenset(z.name for z in zones)
         tenants = tuple(
             Tenant(ns.metadata.name, _zone_caps(ns.metadata.name, quotas, all_zones))
@@ -402,6 +423,14 @@ def _claimed_volume(pod: client.V1Pod, volume: Any, vols: _Volumes) -> client.V1
         return None
     pv_name = vols.claims.get((pod.metadata.namespace, claim))
     return vols.volumes.get(pv_name) if pv_name else None
+
+
+def _in_context(what: str, build: Callable[..., T], *args: Any) -> T:
+    """``build(*args)``, with ``what`` named in any KubernetesSourceError it raises."""
+    try:
+        return build(*args)
+    except KubernetesSourceError as error:
+        raise KubernetesSourceError(f"kubernetes: {what}: {error}") from None
 
 
 def _controller(meta: client.V1ObjectMeta) -> tuple[str, str] | None:

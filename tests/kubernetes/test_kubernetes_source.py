@@ -242,3 +242,22 @@ def test_terminating_pod_is_pinned() -> None:
     name = f"health/{pods['items'][0]['metadata']['name']}"
     assert not inv.workload(name).movable
     assert source.reasons[name] == "terminating"
+
+
+def test_bad_quantity_in_the_cluster_names_the_object() -> None:
+    pods = fixture("pods.json")
+    pods["items"][0]["spec"]["containers"][0]["resources"]["requests"]["cpu"] = "lots"
+    routes = cluster_routes()
+    routes[("GET", "/api/v1/pods")] = [Reply(200, pods)]
+    with serve(RecordedApi(routes)) as api_client, pytest.raises(KubernetesSourceError) as caught:
+        KubernetesSource(api_client).load()
+    assert str(caught.value).startswith("kubernetes: pod health/his-7d9f8c6b5-x2x7q: bad quantity 'lots'")
+
+
+def test_zones_carry_the_region_label(loaded: tuple[Inventory, dict[str, str]]) -> None:
+    inv, _ = loaded
+    assert {z.name: z.region for z in inv.zones} == {
+        "unzoned": None,
+        "zone-a": "shenyang",
+        "zone-b": "shenyang",
+    }
