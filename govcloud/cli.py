@@ -7,12 +7,12 @@ import sys
 from collections.abc import Sequence
 
 from govcloud import __version__
-from govcloud.commands import drain, metrics, preview, rebalance, schema, serve, validate
+from govcloud.commands import drain, inventory, metrics, preview, rebalance, schema, serve, validate
 from govcloud.console import make_console
 from govcloud.exit_codes import ExitCode
 from stacks.problem import SpecError
 
-COMMANDS = (validate, schema, preview, rebalance, drain, serve, metrics)
+COMMANDS = (validate, schema, preview, rebalance, drain, inventory, serve, metrics)
 
 
 def build_parser() -> argparse.ArgumentParser:

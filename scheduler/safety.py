@@ -36,48 +36,92 @@ class SafetyState:
     groups a move touches, so checking a short plan against a large inventory stays cheap.
     """
 
-    def __init__(self, inv: Inventory, *, baseline_groups: Mapping[str, int] | None = None) -> None:
+    def __init__(
+        self,
+        inv: Inventory,
+        *,
+        baseline_groups: Mapping[str, int] | None = None,
+        focus: Iterable[Move] | None = None,
+    ) -> None:
         self.inv = inv
-        self.placement: dict[str, str] = {}
-        self._by_host: dict[str, set[str]] = {}
-        self._by_tenant_zone: dict[tuple[str, str], set[str]] = {}
-        self._by_group: dict[str, set[str]] = {}
-        for w in inv.workloads:
-            self.placement[w.name] = w.host
-            self._by_host.setdefault(w.host, set()).add(w.name)
-            if w.tenant is not None:
-                self._by_tenant_zone.setdefault((w.tenant, inv.zone_of(w.host)), set()).add(w.name)
-            if w.group is not None:
-                self._by_group.setdefault(w.group, set()).add(w.name)
+        self._moved_to: dict[str, str] = {}
         self._host_load: dict[str, Counter[str]] = {}
         self._quota_use: dict[tuple[str, str], Counter[str]] = {}
         self.moved: set[str] = set()
         self._baseline = dict(baseline_groups) if baseline_groups is not None else None
+        self._complete = False
+        self._by_group: dict[str, set[str]] = {}
+        self._index(focus)
+
+    def _index(self, focus: Iterable[Move] | None) -> None:
+        """Sum loads and quota use, and list group members, for what ``focus`` touches (or all).
+
+        Always computed from the current placement, so a later full pass may overwrite them.
+        """
+        inv = self.inv
+        hosts: set[str] | None = None
+        tenant_zones: set[tuple[str, str]] | None = None
+        groups: set[str] | None = None
+        if focus is None:
+            self._complete = True
+        else:
+            hosts, tenant_zones, groups = set(), set(), set()
+            for move in focus:
+                hosts.update((move.from_host, move.to_host))
+                try:
+                    w = inv.workload(move.workload)
+                except KeyError:
+                    continue
+                if w.tenant is not None:
+                    tenant_zones.update(((w.tenant, move.from_zone), (w.tenant, move.to_zone)))
+                if w.group is not None:
+                    groups.add(w.group)
+        loads: dict[str, Counter[str]] = {h: Counter() for h in hosts or ()}
+        uses: dict[tuple[str, str], Counter[str]] = {k: Counter() for k in tenant_zones or ()}
+        members: dict[str, set[str]] = {g: set() for g in groups or ()}
+        for w in inv.workloads:
+            host = self._moved_to.get(w.name, w.host)
+            if hosts is None or host in hosts:
+                load = loads.setdefault(host, Counter())
+                for resource, amount in w.requests.items():
+                    load[resource] += amount
+            if w.tenant is not None:
+                key = (w.tenant, inv.zone_of(host))
+                if tenant_zones is None or key in tenant_zones:
+                    use = uses.setdefault(key, Counter())
+                    for resource, amount in w.requests.items():
+                        use[resource] += amount
+            if w.group is not None and (groups is None or w.group in groups):
+                members.setdefault(w.group, set()).add(w.name)
+        self._host_load.update(loads)
+        self._quota_use.update(uses)
+        self._by_group.update(members)
+
+    def _ensure(self, present: bool) -> None:
+        # Asked about something outside the focus: index everything once.
+        if not present and not self._complete:
+            self._index(None)
+
+    def where(self, name: str) -> str:
+        """The host ``name`` runs on in this state."""
+        return self._moved_to.get(name) or self.inv.workload(name).host
 
     # --- views computed on demand and then kept up to date ------------------------------------------
-    def _sum(self, names: set[str]) -> Counter[str]:
-        total: Counter[str] = Counter()
-        for name in names:
-            for resource, amount in self.inv.workload(name).requests.items():
-                total[resource] += amount
-        return total
-
     def host_load(self, host: str) -> Counter[str]:
-        if host not in self._host_load:
-            self._host_load[host] = self._sum(self._by_host.get(host, set()))
-        return self._host_load[host]
+        self._ensure(host in self._host_load)
+        return self._host_load.setdefault(host, Counter())
 
     def quota_use(self, tenant: str, zone: str) -> Counter[str]:
-        key = (tenant, zone)
-        if key not in self._quota_use:
-            self._quota_use[key] = self._sum(self._by_tenant_zone.get(key, set()))
-        return self._quota_use[key]
+        self._ensure((tenant, zone) in self._quota_use)
+        return self._quota_use.setdefault((tenant, zone), Counter())
 
     def group_hosts(self, group: str) -> Counter[str]:
-        return Counter(self.placement[name] for name in self._by_group.get(group, ()))
+        self._ensure(group in self._by_group)
+        return Counter(self.where(name) for name in self._by_group.get(group, ()))
 
     def group_zones(self, group: str) -> Counter[str]:
-        return Counter(self.inv.zone_of(self.placement[name]) for name in self._by_group.get(group, ()))
+        self._ensure(group in self._by_group)
+        return Counter(self.inv.zone_of(self.where(name)) for name in self._by_group.get(group, ()))
 
     def baseline(self, group: str) -> int:
         if self._baseline is None:
@@ -95,7 +139,7 @@ class SafetyState:
             workload = inv.workload(move.workload)
         except KeyError:
             return [f"unknown workload {move.workload!r}"]
-        current = self.placement[move.workload]
+        current = self.where(move.workload)
         if move.from_host != current:
             return [f"{move.workload} runs on {current}, not on {move.from_host}"]
         try:
@@ -160,24 +204,20 @@ class SafetyState:
         """Apply ``move`` (assumed checked)."""
         workload = self.inv.workload(move.workload)
         old, new = move.from_host, move.to_host
-        self._by_host[old].discard(workload.name)
-        self._by_host.setdefault(new, set()).add(workload.name)
-        for host, sign in ((old, -1), (new, +1)):
-            if host in self._host_load:
-                for resource, amount in workload.requests.items():
-                    self._host_load[host][resource] += sign * amount
+        loads = [self.host_load(old), self.host_load(new)]
+        uses = []
         if workload.tenant is not None:
-            for zone, sign in ((self.inv.zone_of(old), -1), (self.inv.zone_of(new), +1)):
-                key = (workload.tenant, zone)
-                self._by_tenant_zone.setdefault(key, set())
-                if sign < 0:
-                    self._by_tenant_zone[key].discard(workload.name)
-                else:
-                    self._by_tenant_zone[key].add(workload.name)
-                if key in self._quota_use:
-                    for resource, amount in workload.requests.items():
-                        self._quota_use[key][resource] += sign * amount
-        self.placement[workload.name] = new
+            uses = [
+                self.quota_use(workload.tenant, move.from_zone),
+                self.quota_use(workload.tenant, move.to_zone),
+            ]
+        for resource, amount in workload.requests.items():
+            loads[0][resource] -= amount
+            loads[1][resource] += amount
+            if uses:
+                uses[0][resource] -= amount
+                uses[1][resource] += amount
+        self._moved_to[workload.name] = new
         self.moved.add(workload.name)
 
 
@@ -189,12 +229,13 @@ def move_violations(
     ``baseline_groups`` (group -> zone count at the start of a plan, see :func:`group_zone_counts`)
     lets a caller that applies a plan step by step hold groups to their original spread.
     """
-    return SafetyState(inv, baseline_groups=baseline_groups).violations(move)
+    return SafetyState(inv, baseline_groups=baseline_groups, focus=[move]).violations(move)
 
 
 def plan_violations(inv: Inventory, moves: Iterable[Move], *, max_moves: int | None = None) -> list[str]:
     """Every rule 1-5 violation of applying ``moves`` in order from ``inv`` (empty when safe)."""
-    state = SafetyState(inv)
+    moves = list(moves)
+    state = SafetyState(inv, focus=moves)
     problems: list[str] = []
     count = 0
     for step, move in enumerate(moves, start=1):

@@ -34,6 +34,11 @@ class PlacementState:
         self.receiving = a.schedulable & np.all(self.free >= 0, axis=1)
         self.inv_host_cap = np.divide(1.0, a.host_cap, out=np.ones_like(a.host_cap), where=a.host_cap > 0)
         self.zone_hosts = [np.flatnonzero(a.host_zone == z) for z in range(len(a.zones))]
+        # Hosts are usually numbered zone by zone: then a zone's rows are a slice (a view, no copy).
+        self.zone_rows: list[slice | np.ndarray] = [
+            slice(int(h[0]), int(h[-1]) + 1) if h.size and h[-1] - h[0] + 1 == h.size else h
+            for h in self.zone_hosts
+        ]
         self.group_hosts: list[Counter[int]] = [Counter() for _ in a.groups]
         self.group_zones = np.zeros((len(a.groups), len(a.zones)), dtype=np.int64)
         for w in np.flatnonzero(a.group >= 0):
@@ -64,29 +69,41 @@ class PlacementState:
         g = a.group[w]
         return not (g >= 0 and z != src and self.group_zones[g, src] == 1 and self.group_zones[g, z] > 0)
 
-    def fitting_hosts(self, w: int, z: int) -> np.ndarray:
-        """Hosts of zone ``z`` that may receive ``w`` now (rules 1, 3 and the one-replica-per-host rule)."""
+    def _fits(self, w: int, z: int) -> np.ndarray:
+        """Mask over the hosts of zone ``z``: which may receive ``w`` now (rules 1, 3, one replica/host)."""
         a = self.a
+        rows = self.zone_rows[z]
+        free = self.free[rows]
+        ok = self.receiving[rows] & np.logical_and.reduce(free >= a.req[w], axis=1)
         hosts = self.zone_hosts[z]
-        ok = self.receiving[hosts] & np.all(self.free[hosts] >= a.req[w], axis=1)
-        ok &= hosts != self.host_of[w]
         g = a.group[w]
         if g >= 0:
             taken = self.group_hosts[g]
             ok &= np.array([taken[int(h)] == 0 for h in hosts], dtype=bool)
-        return hosts[ok]
+        return ok
+
+    def fitting_hosts(self, w: int, z: int) -> np.ndarray:
+        """Hosts of zone ``z`` that may receive ``w`` now."""
+        hosts = self.zone_hosts[z]
+        return hosts[self._fits(w, z) & (hosts != self.host_of[w])]
 
     def pick_host(self, w: int, z: int, prefer: int | None = None) -> int:
         """A host in ``z`` for ``w`` (``prefer`` when it fits, else the one left emptiest), or -1."""
         if not self.zone_allows(w, z):
             return -1
-        hosts = self.fitting_hosts(w, z)
-        if hosts.size == 0:
+        ok = self._fits(w, z)
+        hosts = self.zone_hosts[z]
+        current = int(self.host_of[w])
+        if self.a.host_zone[current] == z:
+            ok &= hosts != current
+        if not ok.any():
             return -1
-        if prefer is not None and prefer in hosts:
+        if prefer is not None and self.a.host_zone[prefer] == z and ok[np.searchsorted(hosts, prefer)]:
             return prefer
-        left = (self.free[hosts] - self.a.req[w]) * self.inv_host_cap[hosts]
-        return int(hosts[np.argmax(left.min(axis=1))])
+        rows = self.zone_rows[z]
+        left = np.minimum.reduce((self.free[rows] - self.a.req[w]) * self.inv_host_cap[rows], axis=1)
+        left[~ok] = -np.inf
+        return int(hosts[int(np.argmax(left))])
 
     # --- changing --------------------------------------------------------------------------------
     def apply(self, w: int, h: int) -> None:

@@ -1,0 +1,45 @@
+"""``govcloud inventory --openstack|--kubernetes``: export the live inventory (CONTRACTS.md section 1)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+import yaml
+from rich.console import Console
+
+from govcloud.exit_codes import ExitCode
+from govcloud.sources import SourceError, add_source_arguments, source_from_args
+from scheduler.inventory_file import InventoryError, inventory_to_dict
+from scheduler.kubernetes_source import KubernetesSourceError
+from scheduler.openstack_source import OpenStackSourceError
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "inventory",
+        help="export the current inventory (zones, hosts, tenants, workloads)",
+        description=(
+            "Read the inventory from a live cloud (or a file) and print it in the inventory file format, "
+            "ready for `govcloud rebalance --inventory`. Exit 0, or 2 when the source cannot be read."
+        ),
+    )
+    add_source_arguments(parser)
+    parser.add_argument("--json", action="store_true", help="print JSON instead of YAML")
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        inventory = source_from_args(args).load()
+    except (SourceError, InventoryError, OpenStackSourceError, KubernetesSourceError) as error:
+        Console(stderr=True).print(f"[bold red]error[/]: {error}", highlight=False, soft_wrap=True)
+        return ExitCode.BAD_INPUT
+    data = inventory_to_dict(inventory)
+    if args.json:
+        json.dump(data, sys.stdout, indent=2, ensure_ascii=False)
+        sys.stdout.write("\n")
+    else:
+        yaml.safe_dump(data, sys.stdout, sort_keys=False, allow_unicode=True)
+    return ExitCode.OK

@@ -1,0 +1,857 @@
+"""OpenStack in a box: a small real OpenStack (Debian 12's Zed packages) on loopback, for the tests.
+
+Keystone, Placement, Glance (file store), Neutron API (no agents), Cinder API, Nova api/conductor/
+scheduler and three ``nova-compute`` with the fake virt driver in three availability zones, on
+RabbitMQ and SQLite (WAL). Every service runs under Debian's ``/usr/bin/python3`` in its own process
+group; ``down`` stops exactly the process groups ``up`` recorded in ``DIR/pids.json``.
+
+Usage: ``python3 tests/openstack/openstack_box.py up|down DIR`` (``up`` prints the ``OS_*`` environment).
+Only the standard library is used here, so the module runs under any Python >= 3.11.
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import json
+import os
+import shutil
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import textwrap
+import threading
+import time
+import traceback
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+SYSTEM_PYTHON = "/usr/bin/python3"
+COMMON_DIR = Path(os.environ.get("GOVCLOUD_OPENSTACK_COMMON", "/var/lib/govcloud-openstack/common"))
+INSTALL_SCRIPT = Path(__file__).with_name("install.sh")
+
+REGION = "shenyang"
+PASSWORD = "govcloud-box"
+HOST = "127.0.0.1"
+PORTS = {
+    "keystone": 5000,
+    "placement": 8778,
+    "glance": 9292,
+    "neutron": 9696,
+    "cinder": 8776,
+    "nova": 8774,
+    "rabbitmq": 5672,
+    "epmd": 4369,
+}
+# compute host -> availability zone; the zones are the dev stack's primary-region zones.
+COMPUTES = {"compute1": "sy-az1", "compute2": "sy-az2", "compute3": "sy-az3"}
+SERVICE_USERS = ("nova", "placement", "neutron", "glance", "cinder")
+READY_TIMEOUT = 180.0
+
+
+class BoxError(RuntimeError):
+    """The box could not be brought up; the message carries the failing service's log tail."""
+
+
+@dataclass(frozen=True)
+class BoxEnv:
+    """How to reach a running box: the admin credentials as ``OS_*`` variables."""
+
+    directory: Path
+    auth_url: str
+    region: str
+    computes: Mapping[str, str]
+    timings: Mapping[str, float] = field(default_factory=dict)
+
+    @property
+    def environ(self) -> dict[str, str]:
+        return {
+            "OS_AUTH_URL": self.auth_url,
+            "OS_USERNAME": "admin",
+            "OS_PASSWORD": PASSWORD,
+            "OS_PROJECT_NAME": "admin",
+            "OS_USER_DOMAIN_NAME": "Default",
+            "OS_PROJECT_DOMAIN_NAME": "Default",
+            "OS_REGION_NAME": self.region,
+            "OS_IDENTITY_API_VERSION": "3",
+            "OS_INTERFACE": "public",
+        }
+
+
+# ---------------------------------------------------------------------------------------------
+# Processes
+
+
+class _Processes:
+    """Starts services in their own process groups and records their PIDs as they start."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+        self.logs = directory / "log"
+        self.pidfile = directory / "pids.json"
+        self._lock = threading.Lock()
+        self.started: dict[str, subprocess.Popen[bytes]] = {}
+
+    def start(self, name: str, argv: Sequence[str], env: Mapping[str, str] | None = None) -> None:
+        log = (self.logs / f"{name}.log").open("ab")
+        proc = subprocess.Popen(
+            list(argv),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            env={**os.environ, **(env or {})},
+            cwd=self.directory,
+            start_new_session=True,
+        )
+        log.close()
+        with self._lock:
+            self.started[name] = proc
+            pids = json.loads(self.pidfile.read_text()) if self.pidfile.exists() else {}
+            pids[name] = proc.pid
+            self.pidfile.write_text(json.dumps(pids, indent=1))
+
+    def run(self, name: str, argv: Sequence[str], env: Mapping[str, str] | None = None) -> None:
+        """Runs a one-shot setup command to completion; its output goes to ``log/NAME.log``."""
+        with (self.logs / f"{name}.log").open("ab") as log:
+            done = subprocess.run(
+                list(argv),
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                env={**os.environ, **(env or {})},
+                cwd=self.directory,
+                check=False,
+            )
+        if done.returncode != 0:
+            raise BoxError(f"{name} exited with {done.returncode}\n{log_tail(self.logs / f'{name}.log')}")
+
+    def check_alive(self, name: str) -> None:
+        proc = self.started[name]
+        if proc.poll() is not None:
+            raise BoxError(f"{name} exited with {proc.returncode}\n{log_tail(self.logs / f'{name}.log')}")
+
+
+def log_tail(path: Path, lines: int = 40) -> str:
+    """The last lines of a service log, for error messages."""
+    try:
+        text = path.read_text(errors="replace")
+    except FileNotFoundError:
+        return f"({path} missing)"
+    return f"--- tail of {path} ---\n" + "\n".join(text.splitlines()[-lines:])
+
+
+def all_log_tails(directory: Path, lines: int = 15) -> str:
+    logs = sorted((directory / "log").glob("*.log"))
+    return "\n".join(log_tail(p, lines) for p in logs)
+
+
+def py_entry(target: str, *args: str) -> list[str]:
+    """argv running ``module:function`` under Debian's Python as if it were a console script."""
+    module, func = target.split(":")
+    code = f"import sys; from {module} import {func} as m; sys.argv[0] = {func!r}; sys.exit(m())"
+    return [SYSTEM_PYTHON, "-c", code, *args]
+
+
+def wait_for(what: str, probe: Callable[[], bool], alive: Callable[[], None], timeout: float) -> None:
+    """Polls ``probe`` until true; ``alive`` raises when the service behind it died meanwhile."""
+    deadline = time.monotonic() + timeout
+    delay = 0.1
+    while True:
+        alive()
+        if probe():
+            return
+        if time.monotonic() > deadline:
+            raise BoxError(f"{what} not ready after {timeout:.0f} s")
+        time.sleep(delay)
+        delay = min(delay * 1.5, 1.0)
+
+
+def http_answers(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=5):
+            return True
+    except urllib.error.HTTPError as error:
+        return error.code < 500
+    except (OSError, urllib.error.URLError):
+        return False
+
+
+def port_open(port: int) -> bool:
+    with socket.socket() as sock:
+        sock.settimeout(1)
+        return sock.connect_ex((HOST, port)) == 0
+
+
+def set_wal(db: Path) -> None:
+    with sqlite3.connect(db) as conn:
+        conn.execute("PRAGMA journal_mode=WAL")
+
+
+# ---------------------------------------------------------------------------------------------
+# Minimal Keystone / Nova REST client (stdlib only)
+
+
+class _Rest:
+    def __init__(self, auth_url: str) -> None:
+        self.auth_url = auth_url
+        self._token: str | None = None
+        self.catalog: list[dict[str, object]] = []
+
+    def token(self) -> str:
+        if self._token is None:
+            body = {
+                "auth": {
+                    "identity": {
+                        "methods": ["password"],
+                        "password": {
+                            "user": {"name": "admin", "domain": {"id": "default"}, "password": PASSWORD}
+                        },
+                    },
+                    "scope": {"project": {"name": "admin", "domain": {"id": "default"}}},
+                }
+            }
+            req = urllib.request.Request(
+                f"{self.auth_url}/auth/tokens",
+                data=json.dumps(body).encode(),
+                headers={"Content-Type": "application/json"},
+                method="POST",
+            )
+            with urllib.request.urlopen(req, timeout=30) as resp:
+                self._token = resp.headers["X-Subject-Token"]
+                self.catalog = json.loads(resp.read())["token"].get("catalog", [])
+        return self._token
+
+    def call(
+        self, method: str, url: str, body: object | None = None, headers: Mapping[str, str] | None = None
+    ) -> dict[str, object]:
+        req = urllib.request.Request(
+            url,
+            data=None if body is None else json.dumps(body).encode(),
+            headers={"Content-Type": "application/json", "X-Auth-Token": self.token(), **(headers or {})},
+            method=method,
+        )
+        with urllib.request.urlopen(req, timeout=60) as resp:
+            data = resp.read()
+        return json.loads(data) if data else {}
+
+
+# ---------------------------------------------------------------------------------------------
+# Configuration
+
+
+def _ini(sections: Mapping[str, Mapping[str, object]]) -> str:
+    out: list[str] = []
+    for section, values in sections.items():
+        out.append(f"[{section}]")
+        out.extend(f"{key} = {value}" for key, value in values.items())
+        out.append("")
+    return "\n".join(out)
+
+
+def _authtoken(user: str) -> dict[str, object]:
+    return {
+        "www_authenticate_uri": f"http://{HOST}:{PORTS['keystone']}/v3",
+        "auth_url": f"http://{HOST}:{PORTS['keystone']}/v3",
+        "auth_type": "password",
+        "username": user,
+        "password": PASSWORD,
+        "project_name": "service",
+        "user_domain_name": "Default",
+        "project_domain_name": "Default",
+        "region_name": REGION,
+    }
+
+
+def _client_auth(user: str) -> dict[str, object]:
+    auth = _authtoken(user)
+    del auth["www_authenticate_uri"]
+    return {**auth, "valid_interfaces": "public"}
+
+
+def _sqlite(directory: Path, name: str) -> str:
+    return f"sqlite:///{directory / 'data' / name}.sqlite"
+
+
+def write_configs(d: Path) -> None:
+    etc = d / "etc"
+    share = COMMON_DIR / "usr" / "share"
+    for sub in ("log", "data", "etc", "lock", "state", "images", "keystone"):
+        (d / sub).mkdir(parents=True, exist_ok=True)
+    lock = {"lock_path": d / "lock"}
+    rabbit = f"rabbit://guest:guest@{HOST}:{PORTS['rabbitmq']}/"
+
+    (etc / "keystone.conf").write_text(
+        _ini(
+            {
+                "DEFAULT": {"use_stderr": "true"},
+                "database": {"connection": _sqlite(d, "keystone")},
+                "token": {"provider": "fernet"},
+                "fernet_tokens": {"key_repository": d / "keystone" / "fernet-keys"},
+                "fernet_receipts": {"key_repository": d / "keystone" / "fernet-keys"},
+                "credential": {"key_repository": d / "keystone" / "credential-keys"},
+            }
+        )
+    )
+    (etc / "placement.conf").write_text(
+        _ini(
+            {
+                "DEFAULT": {"use_stderr": "true"},
+                "api": {"auth_strategy": "keystone"},
+                "placement_database": {"connection": _sqlite(d, "placement")},
+                "keystone_authtoken": _authtoken("placement"),
+            }
+        )
+    )
+    (etc / "glance-api.conf").write_text(
+        _ini(
+            {
+                "DEFAULT": {
+                    "bind_host": HOST,
+                    "bind_port": PORTS["glance"],
+                    "workers": 1,
+                    "enabled_backends": "fs:file",
+                    "use_stderr": "true",
+                },
+                "database": {"connection": _sqlite(d, "glance")},
+                "keystone_authtoken": _authtoken("glance"),
+                "paste_deploy": {
+                    "flavor": "keystone",
+                    "config_file": share / "glance-common" / "glance-api-paste.ini",
+                },
+                "glance_store": {"default_backend": "fs"},
+                "fs": {"filesystem_store_datadir": d / "images"},
+                "os_glance_staging_store": {"filesystem_store_datadir": d / "state" / "glance-staging"},
+                "os_glance_tasks_store": {"filesystem_store_datadir": d / "state" / "glance-tasks"},
+                "oslo_concurrency": lock,
+            }
+        )
+    )
+    (etc / "neutron.conf").write_text(
+        _ini(
+            {
+                "DEFAULT": {
+                    "bind_host": HOST,
+                    "bind_port": PORTS["neutron"],
+                    "core_plugin": "ml2",
+                    "service_plugins": "router",
+                    "api_workers": 1,
+                    "rpc_workers": 0,
+                    "rpc_state_report_workers": 0,
+                    "transport_url": "fake://",
+                    "auth_strategy": "keystone",
+                    "api_paste_config": share / "neutron-common" / "api-paste.ini",
+                    "allow_overlapping_ips": "true",
+                    "notify_nova_on_port_status_changes": "false",
+                    "notify_nova_on_port_data_changes": "false",
+                    "state_path": d / "state",
+                    "use_stderr": "true",
+                },
+                "database": {"connection": _sqlite(d, "neutron")},
+                "keystone_authtoken": _authtoken("neutron"),
+                "ml2": {
+                    "type_drivers": "flat,vxlan",
+                    "tenant_network_types": "vxlan",
+                    "mechanism_drivers": "",
+                    "extension_drivers": "port_security",
+                },
+                "ml2_type_vxlan": {"vni_ranges": "1:1000"},
+                "oslo_concurrency": lock,
+            }
+        )
+    )
+    (etc / "cinder.conf").write_text(
+        _ini(
+            {
+                "DEFAULT": {
+                    "osapi_volume_listen": HOST,
+                    "osapi_volume_listen_port": PORTS["cinder"],
+                    "osapi_volume_workers": 1,
+                    "auth_strategy": "keystone",
+                    "transport_url": "fake://",
+                    "api_paste_config": share / "cinder-common" / "api-paste.ini",
+                    "state_path": d / "state",
+                    "use_stderr": "true",
+                },
+                "database": {"connection": _sqlite(d, "cinder")},
+                "keystone_authtoken": _authtoken("cinder"),
+                "oslo_concurrency": lock,
+            }
+        )
+    )
+    (etc / "nova.conf").write_text(
+        _ini(
+            {
+                "DEFAULT": {
+                    "transport_url": rabbit,
+                    # A FakeDriver with a realistic size (10 vCPU, 8 GiB) instead of the default 1000 vCPU.
+                    "compute_driver": "fake.MediumFakeDriver",
+                    "cpu_allocation_ratio": 4.0,
+                    "ram_allocation_ratio": 1.0,
+                    "reserved_host_memory_mb": 0,
+                    "state_path": d / "state" / "nova",
+                    "enabled_apis": "osapi_compute",
+                    "osapi_compute_listen": HOST,
+                    "osapi_compute_listen_port": PORTS["nova"],
+                    "osapi_compute_workers": 1,
+                    "my_ip": HOST,
+                    "use_stderr": "true",
+                    "heal_instance_info_cache_interval": -1,
+                },
+                "api": {"auth_strategy": "keystone"},
+                "wsgi": {"api_paste_config": share / "nova-common" / "api-paste.ini"},
+                "api_database": {"connection": _sqlite(d, "nova_api")},
+                "database": {"connection": _sqlite(d, "nova")},
+                "keystone_authtoken": _authtoken("nova"),
+                "placement": _client_auth("placement"),
+                "neutron": _client_auth("neutron"),
+                "glance": {"region_name": REGION, "valid_interfaces": "public"},
+                "cinder": {"os_region_name": REGION},
+                "conductor": {"workers": 1},
+                "scheduler": {"workers": 1, "discover_hosts_in_cells_interval": -1},
+                "filter_scheduler": {
+                    "enabled_filters": "AvailabilityZoneFilter,ComputeFilter,"
+                    "ServerGroupAntiAffinityFilter,ServerGroupAffinityFilter"
+                },
+                "oslo_concurrency": lock,
+                "oslo_messaging_notifications": {"driver": "noop"},
+                "vnc": {"enabled": "false"},
+                "os_vif_ovs": {},
+            }
+        )
+    )
+    for host in COMPUTES:
+        (etc / f"{host}.conf").write_text(
+            _ini({"DEFAULT": {"host": host, "instances_path": d / "state" / host}})
+        )
+    (etc / "nova_cell0_url").write_text(_sqlite(d, "nova_cell0"))
+
+
+# ---------------------------------------------------------------------------------------------
+# Bring-up
+
+
+class Box:
+    """One bring-up of the box into ``directory`` (see the module docstring)."""
+
+    def __init__(self, directory: Path) -> None:
+        self.d = directory
+        self.etc = directory / "etc"
+        self.procs = _Processes(directory)
+        self.auth_url = f"http://{HOST}:{PORTS['keystone']}/v3"
+        self.rest = _Rest(self.auth_url)
+        self.timings: dict[str, float] = {}
+        self._t0 = time.monotonic()
+
+    def _mark(self, what: str) -> None:
+        self.timings[what] = round(time.monotonic() - self._t0, 1)
+
+    def _wait_http(self, name: str, proc: str, path: str = "/") -> None:
+        url = f"http://{HOST}:{PORTS[name]}{path}"
+        wait_for(
+            f"{name} at {url}", lambda: http_answers(url), lambda: self.procs.check_alive(proc), READY_TIMEOUT
+        )
+        self._mark(f"{name} answers")
+
+    # --- services ----------------------------------------------------------------------------
+
+    def rabbitmq(self) -> None:
+        base = self.d / "rabbitmq"
+        base.mkdir(exist_ok=True)
+        env = {
+            "HOME": str(base),
+            "RABBITMQ_MNESIA_BASE": str(base / "mnesia"),
+            "RABBITMQ_LOG_BASE": str(base / "log"),
+            "RABBITMQ_NODENAME": "govcloud-box@localhost",
+            "RABBITMQ_NODE_IP_ADDRESS": HOST,
+            "RABBITMQ_NODE_PORT": str(PORTS["rabbitmq"]),
+            "RABBITMQ_DIST_PORT": "25672",
+            "RABBITMQ_CONFIG_FILE": str(base / "rabbitmq"),
+            "RABBITMQ_ENABLED_PLUGINS_FILE": str(base / "enabled_plugins"),
+            "RABBITMQ_PID_FILE": str(base / "rabbitmq.pid"),
+            "ERL_EPMD_ADDRESS": HOST,
+            "ERL_EPMD_PORT": str(PORTS["epmd"]),
+            "RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS": "-kernel inet_dist_use_interface {127,0,0,1}",
+        }
+        (base / "enabled_plugins").write_text("[].\n")
+        (base / "rabbitmq.conf").write_text("loopback_users.guest = false\n")
+        # Our own epmd in the foreground, so it is one of the processes we stop.
+        self.procs.start("epmd", ["epmd", "-address", HOST, "-port", str(PORTS["epmd"])], env)
+        wait_for("epmd", lambda: port_open(PORTS["epmd"]), lambda: self.procs.check_alive("epmd"), 30)
+        self.procs.start("rabbitmq", ["/usr/lib/rabbitmq/bin/rabbitmq-server"], env)
+        wait_for(
+            "rabbitmq",
+            lambda: port_open(PORTS["rabbitmq"]),
+            lambda: self.procs.check_alive("rabbitmq"),
+            READY_TIMEOUT,
+        )
+        self._mark("rabbitmq answers")
+
+    def keystone(self) -> None:
+        conf = str(self.etc / "keystone.conf")
+        manage = lambda *a: py_entry("keystone.cmd.manage:main", "--config-file", conf, *a)  # noqa: E731
+        self.procs.run("keystone-setup", manage("db_sync"))
+        set_wal(self.d / "data" / "keystone.sqlite")
+        # What fernet_setup/credential_setup would write, without two more slow keystone-manage starts.
+        for repo in ("fernet-keys", "credential-keys"):
+            keys = self.d / "keystone" / repo
+            keys.mkdir(mode=0o700, exist_ok=True)
+            for index in ("0", "1"):
+                (keys / index).write_bytes(base64.urlsafe_b64encode(os.urandom(32)))
+        self.procs.run(
+            "keystone-setup",
+            manage(
+                "bootstrap",
+                "--bootstrap-password",
+                PASSWORD,
+                "--bootstrap-admin-url",
+                self.auth_url,
+                "--bootstrap-public-url",
+                self.auth_url,
+                "--bootstrap-internal-url",
+                self.auth_url,
+                "--bootstrap-region-id",
+                REGION,
+            ),
+        )
+        self._mark("keystone db")
+        wsgi = self.d / "keystone-wsgi.py"
+        wsgi.write_text(
+            "from keystone.server.wsgi import initialize_public_application\n"
+            "application = initialize_public_application()\n"
+        )
+        self.procs.start(
+            "keystone",
+            self._uwsgi("keystone", wsgi, processes=2),
+            {"OS_KEYSTONE_CONFIG_FILES": conf},
+        )
+        self._wait_http("keystone", "keystone", "/v3")
+        self._register_services()
+        self._mark("keystone catalog")
+
+    def _uwsgi(self, name: str, wsgi_file: Path, processes: int = 1) -> list[str]:
+        # Processes with one thread each (SQLite objects are per thread); --http with keep-alive
+        # (--http11-socket stalls every request for seconds).
+        return [
+            "uwsgi",
+            "--plugin",
+            "python3,http",
+            "--http",
+            f"{HOST}:{PORTS[name]}",
+            "--http-keepalive",
+            "--wsgi-file",
+            str(wsgi_file),
+            "--master",
+            "--processes",
+            str(processes),
+            "--threads",
+            "1",
+            "--die-on-term",
+            "--need-app",
+            "--buffer-size",
+            "65535",
+            "--pyhome",
+            "/usr",
+        ]
+
+    def _register_services(self) -> None:
+        ks = self.auth_url
+        rest = self.rest
+
+        def find(collection: str, name: str) -> str:
+            items = rest.call("GET", f"{ks}/{collection}?name={name}")[collection]
+            assert isinstance(items, list)
+            return str(items[0]["id"])
+
+        service_project = rest.call(
+            "POST", f"{ks}/projects", {"project": {"name": "service", "domain_id": "default"}}
+        )
+        project_id = service_project["project"]["id"]  # type: ignore[index]
+        admin_role = find("roles", "admin")
+        for user in SERVICE_USERS:
+            created = rest.call(
+                "POST", f"{ks}/users", {"user": {"name": user, "password": PASSWORD, "domain_id": "default"}}
+            )
+            user_id = created["user"]["id"]  # type: ignore[index]
+            rest.call("PUT", f"{ks}/projects/{project_id}/users/{user_id}/roles/{admin_role}")
+        services = {
+            "compute": ("nova", f"http://{HOST}:{PORTS['nova']}/v2.1"),
+            "placement": ("placement", f"http://{HOST}:{PORTS['placement']}"),
+            "image": ("glance", f"http://{HOST}:{PORTS['glance']}"),
+            "network": ("neutron", f"http://{HOST}:{PORTS['neutron']}"),
+            "volumev3": ("cinderv3", f"http://{HOST}:{PORTS['cinder']}/v3/%(project_id)s"),
+            "block-storage": ("cinder", f"http://{HOST}:{PORTS['cinder']}/v3/%(project_id)s"),
+        }
+        for kind, (name, url) in services.items():
+            svc = rest.call("POST", f"{ks}/services", {"service": {"type": kind, "name": name}})
+            for interface in ("public", "internal", "admin"):
+                rest.call(
+                    "POST",
+                    f"{ks}/endpoints",
+                    {
+                        "endpoint": {
+                            "service_id": svc["service"]["id"],  # type: ignore[index]
+                            "interface": interface,
+                            "url": url,
+                            "region_id": REGION,
+                        }
+                    },
+                )
+
+    def placement(self) -> None:
+        env = {"OS_PLACEMENT_CONFIG_DIR": str(self.etc)}
+        conf = str(self.etc / "placement.conf")
+        self.procs.run(
+            "placement-setup", py_entry("placement.cmd.manage:main", "--config-file", conf, "db", "sync")
+        )
+        set_wal(self.d / "data" / "placement.sqlite")
+        wsgi = self.d / "placement-wsgi.py"
+        wsgi.write_text("from placement.wsgi import init_application\napplication = init_application()\n")
+        self.procs.start("placement", self._uwsgi("placement", wsgi), env)
+        self._wait_http("placement", "placement")
+
+    def glance(self) -> None:
+        conf = str(self.etc / "glance-api.conf")
+        self.procs.run("glance-setup", py_entry("glance.cmd.manage:main", "--config-file", conf, "db_sync"))
+        set_wal(self.d / "data" / "glance.sqlite")
+        self.procs.start("glance", py_entry("glance.cmd.api:main", "--config-file", conf))
+        self._wait_http("glance", "glance")
+
+    def neutron(self) -> None:
+        conf = str(self.etc / "neutron.conf")
+        # Neutron's migrations cannot ALTER constraints on SQLite: create the head schema, then stamp it.
+        create = textwrap.dedent(
+            f"""
+            import sqlalchemy
+            from neutron.db.migration.models import head
+            engine = sqlalchemy.create_engine({_sqlite(self.d, "neutron")!r})
+            head.get_metadata().create_all(engine)
+            """
+        )
+        self.procs.run("neutron-setup", [SYSTEM_PYTHON, "-c", create])
+        self.procs.run(
+            "neutron-setup",
+            py_entry("neutron.db.migration.cli:main", "--config-file", conf, "stamp", "heads"),
+        )
+        set_wal(self.d / "data" / "neutron.sqlite")
+        self.procs.start("neutron", py_entry("neutron.cmd.eventlet.server:main", "--config-file", conf))
+        self._wait_http("neutron", "neutron")
+
+    def cinder(self) -> None:
+        conf = str(self.etc / "cinder.conf")
+        self.procs.run(
+            "cinder-setup", py_entry("cinder.cmd.manage:main", "--config-file", conf, "db", "sync")
+        )
+        set_wal(self.d / "data" / "cinder.sqlite")
+        self.procs.start("cinder", py_entry("cinder.cmd.api:main", "--config-file", conf))
+        self._wait_http("cinder", "cinder")
+
+    def nova_control(self) -> None:
+        conf = ["--config-file", str(self.etc / "nova.conf")]
+        manage = lambda *a: py_entry("nova.cmd.manage:main", *conf, *a)  # noqa: E731
+        self.procs.run("nova-setup", manage("api_db", "sync"))
+        self.procs.run(
+            "nova-setup",
+            manage(
+                "cell_v2", "map_cell0", "--database_connection", (self.etc / "nova_cell0_url").read_text()
+            ),
+        )
+        self.procs.run("nova-setup", manage("cell_v2", "create_cell", "--name", "cell1"))
+        self.procs.run("nova-setup", manage("db", "sync"))
+        for db in ("nova_api", "nova", "nova_cell0"):
+            set_wal(self.d / "data" / f"{db}.sqlite")
+        self._mark("nova db")
+        self.procs.start("nova-api", py_entry("nova.cmd.api:main", *conf))
+        self._wait_http("nova", "nova-api")
+
+    def computes(self) -> None:
+        # The scheduler exits when Placement or Keystone do not answer at its start, and a compute
+        # that cannot reach Placement waits a whole periodic interval: start them only now.
+        conf = ["--config-file", str(self.etc / "nova.conf")]
+        self.procs.start("nova-conductor", py_entry("nova.cmd.conductor:main", *conf))
+        self.procs.start("nova-scheduler", py_entry("nova.cmd.scheduler:main", *conf))
+        for host in COMPUTES:
+            self.procs.start(
+                host,
+                py_entry(
+                    "nova.cmd.compute:main",
+                    "--config-file",
+                    str(self.etc / "nova.conf"),
+                    "--config-file",
+                    str(self.etc / f"{host}.conf"),
+                ),
+            )
+        nova = f"http://{HOST}:{PORTS['nova']}/v2.1"
+        headers = {"OpenStack-API-Version": "compute 2.53"}
+
+        def computes_up() -> bool:
+            services = self.rest.call("GET", f"{nova}/os-services?binary=nova-compute", headers=headers)
+            up = {s["host"] for s in services["services"] if s["state"] == "up"}  # type: ignore[union-attr,index]
+            return up >= set(COMPUTES)
+
+        def alive() -> None:
+            for name in ("nova-conductor", "nova-scheduler", *COMPUTES):
+                self.procs.check_alive(name)
+
+        wait_for("nova-compute services up", computes_up, alive, READY_TIMEOUT)
+        self._mark("computes up")
+        self.procs.run(
+            "nova-setup",
+            py_entry(
+                "nova.cmd.manage:main",
+                "--config-file",
+                str(self.etc / "nova.conf"),
+                "cell_v2",
+                "discover_hosts",
+            ),
+        )
+
+        def hypervisors_listed() -> bool:
+            found = self.rest.call("GET", f"{nova}/os-hypervisors", headers=headers)["hypervisors"]
+            return {h["hypervisor_hostname"] for h in found} >= set(COMPUTES)  # type: ignore[union-attr,index]
+
+        wait_for("hypervisors listed", hypervisors_listed, alive, READY_TIMEOUT)
+        for host, zone in COMPUTES.items():
+            agg = self.rest.call(
+                "POST",
+                f"{nova}/os-aggregates",
+                {"aggregate": {"name": zone, "availability_zone": zone}},
+                headers,
+            )
+            agg_id = agg["aggregate"]["id"]  # type: ignore[index]
+            self.rest.call(
+                "POST", f"{nova}/os-aggregates/{agg_id}/action", {"add_host": {"host": host}}, headers
+            )
+        placement = f"http://{HOST}:{PORTS['placement']}"
+
+        def providers_ready() -> bool:
+            rps = self.rest.call(
+                "GET", f"{placement}/resource_providers", headers={"OpenStack-API-Version": "placement 1.14"}
+            )
+            names = {rp["name"] for rp in rps["resource_providers"]}  # type: ignore[union-attr,index]
+            return names >= set(COMPUTES)
+
+        wait_for("placement resource providers", providers_ready, alive, READY_TIMEOUT)
+        self._mark("zones ready")
+
+    # --- orchestration -----------------------------------------------------------------------
+
+    def up(self) -> BoxEnv:
+        if (
+            not (COMMON_DIR / ".unpacked").exists()
+            or not Path("/usr/lib/python3/dist-packages/nova").exists()
+        ):
+            raise BoxError(f"OpenStack packages missing: run {INSTALL_SCRIPT} first")
+        write_configs(self.d)
+        keystone_done = threading.Event()
+
+        def after_keystone(step: Callable[[], None]) -> Callable[[], None]:
+            def run() -> None:
+                step()
+                keystone_done.wait(READY_TIMEOUT)
+
+            return run
+
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            ks = pool.submit(self.keystone)
+            futures = [
+                pool.submit(self.rabbitmq),
+                pool.submit(self.placement),
+                pool.submit(self.glance),
+                pool.submit(self.neutron),
+                pool.submit(self.cinder),
+                pool.submit(self.nova_control),
+            ]
+            ks.result()
+            keystone_done.set()
+            for future in futures:
+                future.result()
+        self._mark("all APIs answer")
+        self.computes()
+        return BoxEnv(self.d, self.auth_url, REGION, dict(COMPUTES), dict(self.timings))
+
+
+def up(directory: Path) -> BoxEnv:
+    """Brings the box up in ``directory``; on failure stops what started and raises ``BoxError``."""
+    directory.mkdir(parents=True, exist_ok=True)
+    box = Box(directory)
+    try:
+        return box.up()
+    except BaseException as error:
+        down(directory)
+        if isinstance(error, BoxError):
+            raise
+        trace = "".join(traceback.format_exception(error))
+        raise BoxError(f"{trace}\n{all_log_tails(directory)}") from error
+
+
+def down(directory: Path, timeout: float = 20.0) -> None:
+    """Stops exactly the process groups ``up`` started (recorded in ``DIR/pids.json``)."""
+    pidfile = directory / "pids.json"
+    if not pidfile.exists():
+        return
+    pids: dict[str, int] = json.loads(pidfile.read_text())
+    # Computes and control services before the broker, the broker before epmd.
+    order = sorted(pids, key=lambda n: {"rabbitmq": 1, "epmd": 2}.get(n, 0))
+    for name in order:
+        _signal_group(pids[name], signal.SIGTERM)
+    deadline = time.monotonic() + timeout
+    for name in order:
+        while _group_alive(pids[name]) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        if _group_alive(pids[name]):
+            _signal_group(pids[name], signal.SIGKILL)
+    pidfile.unlink()
+
+
+def _signal_group(pgid: int, sig: signal.Signals) -> None:
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(pgid, sig)
+    with contextlib.suppress(ChildProcessError):  # reap our own child, if it is one
+        os.waitpid(pgid, os.WNOHANG)
+
+
+def _group_alive(pgid: int) -> bool:
+    try:
+        os.killpg(pgid, 0)
+    except ProcessLookupError:
+        return False
+    with contextlib.suppress(ChildProcessError):
+        os.waitpid(pgid, os.WNOHANG)
+    return True
+
+
+def ensure_installed() -> None:
+    """Runs the install script when the packages or the unpacked config files are missing."""
+    if (COMMON_DIR / ".unpacked").exists() and shutil.which("uwsgi") and Path("/usr/lib/rabbitmq").exists():
+        return
+    subprocess.run(["bash", str(INSTALL_SCRIPT), str(COMMON_DIR)], check=True)
+
+
+def main(argv: Sequence[str]) -> int:
+    if len(argv) != 2 or argv[0] not in ("up", "down"):
+        print("usage: openstack_box.py up|down DIR", file=sys.stderr)
+        return 2
+    directory = Path(argv[1]).resolve()
+    if argv[0] == "down":
+        down(directory)
+        return 0
+    start = time.monotonic()
+    try:
+        env = up(directory)
+    except BoxError as error:
+        print(f"bring-up failed: {error}", file=sys.stderr)
+        return 1
+    for key, value in env.environ.items():
+        print(f"export {key}={value}")
+    print(f"# up in {time.monotonic() - start:.1f} s: {json.dumps(env.timings)}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
