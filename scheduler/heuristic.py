@@ -83,8 +83,8 @@ class Descent:
         self.memory = _memory_column(self.a)
         self.moves: list[tuple[int, int]] = []
         self.best_len = 0
-        u = state.utilization()
-        self.start = measure(u, self.ubar)[0]
+        self.key = measure(state.utilization(), self.ubar)  # (imbalance, squared distance) now
+        self.start = self.key[0]
         self.best = self.start
 
     # --- bookkeeping -----------------------------------------------------------------------------
@@ -94,7 +94,8 @@ class Descent:
     def _record(self, w: int, h: int) -> None:
         self.s.apply(w, h)
         self.moves.append((w, h))
-        imb = measure(self.s.utilization(), self.ubar)[0]
+        self.key = measure(self.s.utilization(), self.ubar)
+        imb = self.key[0]
         if imb < self.best - EPS:
             self.best = imb
             self.best_len = len(self.moves)
@@ -179,7 +180,7 @@ class Descent:
         """Whether moving ``w`` to zone ``dst`` improves the objective in the current state."""
         s = self.s
         u = s.utilization()
-        before = measure(u, self.ubar)
+        before = self.key
         src = s.zone_of(w)
         need = self.a.req[w]
         u[src] -= need * s.inv_cap[src]
