@@ -71,8 +71,12 @@ class Descent:
         max_moves: int | None,
         deadline: float,
         progress: Callable[[float], None] | None = None,
+        smooth: bool = True,
     ) -> None:
         self.s = state
+        # smooth: also take moves that only bring zones nearer the mean (walks plateaus of the max,
+        # at the price of more moves); without it, only moves that lower the imbalance itself.
+        self.smooth = smooth
         self.a = state.a
         self.max_moves = max_moves
         self.deadline = deadline
@@ -154,7 +158,7 @@ class Descent:
             new_i = np.nan_to_num(top - bottom, nan=0.0).max(axis=1)
             base = q - dev2[src].sum() - dev2[dst].sum()
             new_q = base + np.nansum((us - self.ubar) ** 2, axis=1) + np.nansum((ud - self.ubar) ** 2, axis=1)
-            better = (new_i < imb - EPS) | ((new_i <= imb + EPS) & (new_q < q - EPS))
+            better = (new_i < imb - EPS) | ((new_i <= imb + EPS) & (new_q < q - EPS) & self.smooth)
             if not better.any():
                 continue
             sub, new_i, new_q = sub[better], new_i[better], new_q[better]
@@ -186,7 +190,8 @@ class Descent:
         u[src] -= need * s.inv_cap[src]
         u[dst] += need * s.inv_cap[dst]
         after = measure(u, self.ubar)
-        return after[0] < before[0] - EPS or (after[0] <= before[0] + EPS and after[1] < before[1] - EPS)
+        flatter = self.smooth and after[0] <= before[0] + EPS and after[1] < before[1] - EPS
+        return after[0] < before[0] - EPS or flatter
 
     # --- single moves ----------------------------------------------------------------------------
     def single_moves(self, batch: bool) -> bool:
@@ -256,7 +261,7 @@ class Descent:
                 spread = np.nan_to_num(np.fmax.reduce(new, axis=2) - np.fmin.reduce(new, axis=2), nan=0.0)
                 new_i = spread.max(axis=2)
                 new_q = np.nansum((new - self.ubar) ** 2, axis=(2, 3))
-                better = (new_i < imb - EPS) | ((new_i <= imb + EPS) & (new_q < q - EPS))
+                better = (new_i < imb - EPS) | ((new_i <= imb + EPS) & (new_q < q - EPS) & self.smooth)
                 for x, y in zip(*np.nonzero(better), strict=True):
                     found.append((float(new_i[x, y]), float(new_q[x, y]), int(ia[x]), int(ib[y])))
         found.sort()
@@ -309,8 +314,17 @@ def descend(
     max_moves: int | None = None,
     time_limit: float = 10.0,
     progress: Callable[[float], None] | None = None,
+    smooth: bool = True,
+    start: list[tuple[int, int]] | None = None,
 ) -> Search:
-    """Search for an improving sequence of moves from the inventory's placement."""
+    """Search for an improving sequence of moves from the inventory's placement (after ``start``,
+    moves already chosen and known to be safe in order, which are kept as the plan's beginning)."""
     state = PlacementState(arrays)
-    descent = Descent(state, max_moves=max_moves, deadline=time.monotonic() + time_limit, progress=progress)
+    descent = Descent(
+        state, max_moves=max_moves, deadline=time.monotonic() + time_limit, progress=progress, smooth=smooth
+    )
+    for w, h in start or ():
+        descent._record(w, h)
+    descent.best_len = len(descent.moves)
+    descent.best = descent.key[0]
     return descent.run(int(arrays.movable.sum()))
