@@ -29,6 +29,8 @@ from scheduler.solver import quiet_highs
 from scheduler.state import PlacementState
 
 INF = highspy.kHighsInf
+# Workload x bin pairs above which a MILP level is not even built (memory and time would explode).
+MAX_PLACEMENTS = 400_000
 
 
 @dataclass
@@ -331,7 +333,15 @@ def exact_plan(
     report(0.1)
     notes: list[str] = []
     optimal = False
+    movable = int(a.movable.sum())
     for level, share in (("zone", 0.5), ("host", 1.0)):
+        size = movable * (len(a.zones) if level == "zone" else len(a.hosts))
+        if size > MAX_PLACEMENTS:
+            notes.append(
+                f"too large for the {level}-level MILP ({size:,} workload-{level} pairs, "
+                f"limit {MAX_PLACEMENTS:,}); use the heuristic for inventories this size"
+            )
+            continue
         outcome = _solve(
             a, max_moves, level, time.monotonic() + (deadline - time.monotonic()) * share, heuristic
         )
