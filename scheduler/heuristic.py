@@ -136,16 +136,23 @@ class Descent:
         out_w, out_z, out_k1, out_k2 = [], [], [], []
         dev2 = np.nan_to_num((u - self.ubar) ** 2)
         by_zone = {z: np.flatnonzero(free & (zone_now == z)) for z in range(n_z)}
+        leaving: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
         for src, dst in self._pairs(u, batch):
             idx = by_zone[src]
             if idx.size == 0:
                 continue
-            sub = idx[a.allowed[idx, dst]]
-            if sub.size == 0:
-                continue
-            need = a.req[sub]
-            us = u[src] - need * s.inv_cap[src]
-            us[:, ~s.has[src]] = np.nan
+            if src not in leaving:
+                # the source side of every move out of src, shared by all destinations
+                us_all = u[src] - a.req[idx] * s.inv_cap[src]
+                us_all[:, ~s.has[src]] = np.nan
+                leaving[src] = (a.req[idx], us_all, np.nansum((us_all - self.ubar) ** 2, axis=1))
+            need, us, qs = leaving[src]
+            ok = a.allowed[idx, dst]
+            sub = idx
+            if not ok.all():
+                if not ok.any():
+                    continue
+                sub, need, us, qs = idx[ok], need[ok], us[ok], qs[ok]
             ud = u[dst] + need * s.inv_cap[dst]
             ud[:, ~s.has[dst]] = np.nan
             others = np.ones(n_z, dtype=bool)
@@ -157,13 +164,17 @@ class Descent:
             bottom = np.fmin(np.fmin(lo, us), ud)
             new_i = np.nan_to_num(top - bottom, nan=0.0).max(axis=1)
             base = q - dev2[src].sum() - dev2[dst].sum()
-            new_q = base + np.nansum((us - self.ubar) ** 2, axis=1) + np.nansum((ud - self.ubar) ** 2, axis=1)
+            new_q = base + qs + np.nansum((ud - self.ubar) ** 2, axis=1)
             better = (new_i < imb - EPS) | ((new_i <= imb + EPS) & (new_q < q - EPS) & self.smooth)
             if not better.any():
                 continue
             sub, new_i, new_q = sub[better], new_i[better], new_q[better]
             if batch:
-                order = np.lexsort((new_q, np.round(new_i, 12)))[:PER_PAIR]
+                if new_i.size > PER_PAIR:
+                    # only the best PER_PAIR are kept: select them before sorting
+                    keep = np.argpartition(new_i + 1e-3 * new_q, PER_PAIR)[:PER_PAIR]
+                    sub, new_i, new_q = sub[keep], new_i[keep], new_q[keep]
+                order = np.lexsort((new_q, np.round(new_i, 12)))
                 out_w.append(sub[order])
                 out_z.append(np.full(order.size, dst))
                 out_k1.append(np.arange(order.size, dtype=float))  # rank within the pair
