@@ -184,6 +184,7 @@ def main(argv: list[str] | None = None) -> int:
         "gate; Watcher does not model tenant quotas, residency or replica groups.",
         style="dim",
     )
+    return 0
 
 
 if __name__ == "__main__":
