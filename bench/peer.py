@@ -113,12 +113,24 @@ def _rename(inv: Inventory) -> Inventory:
     return Inventory(zones, tenants, workloads)
 
 
-def main(argv: list[str] | None = None) -> None:
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.peer")
     parser.add_argument("--watcher-python", default="/tmp/watcher-venv/bin/python")
     parser.add_argument("--count", type=int, default=8)
     args = parser.parse_args(argv)
     console = Console(width=max(150, Console().width))
+    probe = (
+        subprocess.run([args.watcher_python, "-c", "import watcher"], capture_output=True, check=False)
+        if Path(args.watcher_python).exists()
+        else None
+    )
+    if probe is None or probe.returncode != 0:
+        console.print(
+            f"[red]{args.watcher_python} cannot import watcher.[/] Set one up (it is not a project "
+            "dependency): python3 -m venv /tmp/watcher-venv && "
+            "/tmp/watcher-venv/bin/pip install python-watcher"
+        )
+        return 2
     results: dict[str, list[dict[str, float]]] = {}
     for name, inv in clusters(args.count):
         runs: dict[str, tuple[list[tuple[str, str]], float]] = {}
@@ -172,6 +184,7 @@ def main(argv: list[str] | None = None) -> None:
         "gate; Watcher does not model tenant quotas, residency or replica groups.",
         style="dim",
     )
+    return 0
 
 
 if __name__ == "__main__":

@@ -29,6 +29,8 @@ from scheduler.solver import quiet_highs
 from scheduler.state import PlacementState
 
 INF = highspy.kHighsInf
+# Workload x bin pairs above which a MILP level is not even built (memory and time would explode).
+MAX_PLACEMENTS = 400_000
 
 
 @dataclass
@@ -53,7 +55,9 @@ class _Model:
         if cols:
             self.rows.append((lower, upper, cols, values))
 
-    def solve(self, cost: np.ndarray, time_limit: float) -> highspy.Highs:
+    def solve(
+        self, cost: np.ndarray, time_limit: float, start: dict[int, float] | None = None
+    ) -> highspy.Highs:
         h = quiet_highs(time_limit)
         h.setOptionValue("mip_rel_gap", 1e-7)
         h.setOptionValue("mip_abs_gap", 1e-9)
@@ -77,6 +81,10 @@ class _Model:
             np.array(index, dtype=np.int32),
             np.array(value),
         )
+        if start:
+            # a known feasible point (the heuristic's placement, or phase 1's answer) to start from
+            idx = np.array(sorted(start), dtype=np.int32)
+            h.setSolution(idx.size, idx, np.array([start[i] for i in idx.tolist()]))
         h.run()
         return h
 
@@ -264,11 +272,23 @@ class _Outcome:
     proven: bool  # phase 1 solved to optimality
 
 
-def _solve(a: Arrays, max_moves: int | None, level: str, deadline: float) -> _Outcome | None:
+def _start(a: Arrays, milp: _Milp, moves: list[tuple[int, int]]) -> dict[int, float]:
+    """MILP values of the placement ``moves`` lead to (its ``x`` columns)."""
+    host_of = a.host_of.copy()
+    for w, h in moves:
+        host_of[w] = h
+    host_level = milp.bin_zone is a.host_zone
+    target = host_of if host_level else a.host_zone[host_of]
+    return {c: float(target[w] == b) for (w, b), c in milp.x.items()}
+
+
+def _solve(
+    a: Arrays, max_moves: int | None, level: str, deadline: float, warm: list[tuple[int, int]]
+) -> _Outcome | None:
     milp = _build(a, max_moves, level=level)
     cost = np.zeros(len(milp.model.cost))
     cost[milp.t] = 1.0
-    h1 = milp.model.solve(cost, max(0.05, (deadline - time.monotonic()) * 0.7))
+    h1 = milp.model.solve(cost, max(0.05, (deadline - time.monotonic()) * 0.7), _start(a, milp, warm))
     info = h1.getInfo()
     dual = float(info.mip_dual_bound) if np.isfinite(info.mip_dual_bound) else 0.0
     if info.primal_solution_status != 2:  # no feasible placement found in time
@@ -276,7 +296,8 @@ def _solve(a: Arrays, max_moves: int | None, level: str, deadline: float) -> _Ou
     proven = h1.getModelStatus() == highspy.HighsModelStatus.kOptimal
     best_t = float(info.objective_function_value)
     milp.model.row(-INF, best_t + 1e-7, [milp.t], [1.0])
-    h2 = milp.model.solve(milp.moves_cost, max(0.05, deadline - time.monotonic()))
+    first = h1.getSolution().col_value
+    h2 = milp.model.solve(milp.moves_cost, max(0.05, deadline - time.monotonic()), dict(enumerate(first)))
     solved = h2 if h2.getInfo().primal_solution_status == 2 else h1
     zone, host = _targets(a, milp, np.array(solved.getSolution().col_value))
     moves, stuck = order_moves(a, zone, host)
@@ -312,8 +333,18 @@ def exact_plan(
     report(0.1)
     notes: list[str] = []
     optimal = False
+    movable = int(a.movable.sum())
     for level, share in (("zone", 0.5), ("host", 1.0)):
-        outcome = _solve(a, max_moves, level, time.monotonic() + (deadline - time.monotonic()) * share)
+        size = movable * (len(a.zones) if level == "zone" else len(a.hosts))
+        if size > MAX_PLACEMENTS:
+            notes.append(
+                f"too large for the {level}-level MILP ({size:,} workload-{level} pairs, "
+                f"limit {MAX_PLACEMENTS:,}); use the heuristic for inventories this size"
+            )
+            continue
+        outcome = _solve(
+            a, max_moves, level, time.monotonic() + (deadline - time.monotonic()) * share, heuristic
+        )
         bound = max(bound, outcome.dual_bound - 1e-7)
         report(0.5 if level == "zone" else 0.95)
         if not np.isfinite(outcome.best_t):

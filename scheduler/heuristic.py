@@ -71,8 +71,12 @@ class Descent:
         max_moves: int | None,
         deadline: float,
         progress: Callable[[float], None] | None = None,
+        smooth: bool = True,
     ) -> None:
         self.s = state
+        # smooth: also take moves that only bring zones nearer the mean (walks plateaus of the max,
+        # at the price of more moves); without it, only moves that lower the imbalance itself.
+        self.smooth = smooth
         self.a = state.a
         self.max_moves = max_moves
         self.deadline = deadline
@@ -83,8 +87,8 @@ class Descent:
         self.memory = _memory_column(self.a)
         self.moves: list[tuple[int, int]] = []
         self.best_len = 0
-        u = state.utilization()
-        self.start = measure(u, self.ubar)[0]
+        self.key = measure(state.utilization(), self.ubar)  # (imbalance, squared distance) now
+        self.start = self.key[0]
         self.best = self.start
 
     # --- bookkeeping -----------------------------------------------------------------------------
@@ -94,7 +98,8 @@ class Descent:
     def _record(self, w: int, h: int) -> None:
         self.s.apply(w, h)
         self.moves.append((w, h))
-        imb = measure(self.s.utilization(), self.ubar)[0]
+        self.key = measure(self.s.utilization(), self.ubar)
+        imb = self.key[0]
         if imb < self.best - EPS:
             self.best = imb
             self.best_len = len(self.moves)
@@ -131,16 +136,23 @@ class Descent:
         out_w, out_z, out_k1, out_k2 = [], [], [], []
         dev2 = np.nan_to_num((u - self.ubar) ** 2)
         by_zone = {z: np.flatnonzero(free & (zone_now == z)) for z in range(n_z)}
+        leaving: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
         for src, dst in self._pairs(u, batch):
             idx = by_zone[src]
             if idx.size == 0:
                 continue
-            sub = idx[a.allowed[idx, dst]]
-            if sub.size == 0:
-                continue
-            need = a.req[sub]
-            us = u[src] - need * s.inv_cap[src]
-            us[:, ~s.has[src]] = np.nan
+            if src not in leaving:
+                # the source side of every move out of src, shared by all destinations
+                us_all = u[src] - a.req[idx] * s.inv_cap[src]
+                us_all[:, ~s.has[src]] = np.nan
+                leaving[src] = (a.req[idx], us_all, np.nansum((us_all - self.ubar) ** 2, axis=1))
+            need, us, qs = leaving[src]
+            ok = a.allowed[idx, dst]
+            sub = idx
+            if not ok.all():
+                if not ok.any():
+                    continue
+                sub, need, us, qs = idx[ok], need[ok], us[ok], qs[ok]
             ud = u[dst] + need * s.inv_cap[dst]
             ud[:, ~s.has[dst]] = np.nan
             others = np.ones(n_z, dtype=bool)
@@ -152,13 +164,17 @@ class Descent:
             bottom = np.fmin(np.fmin(lo, us), ud)
             new_i = np.nan_to_num(top - bottom, nan=0.0).max(axis=1)
             base = q - dev2[src].sum() - dev2[dst].sum()
-            new_q = base + np.nansum((us - self.ubar) ** 2, axis=1) + np.nansum((ud - self.ubar) ** 2, axis=1)
-            better = (new_i < imb - EPS) | ((new_i <= imb + EPS) & (new_q < q - EPS))
+            new_q = base + qs + np.nansum((ud - self.ubar) ** 2, axis=1)
+            better = (new_i < imb - EPS) | ((new_i <= imb + EPS) & (new_q < q - EPS) & self.smooth)
             if not better.any():
                 continue
             sub, new_i, new_q = sub[better], new_i[better], new_q[better]
             if batch:
-                order = np.lexsort((new_q, np.round(new_i, 12)))[:PER_PAIR]
+                if new_i.size > PER_PAIR:
+                    # only the best PER_PAIR are kept: select them before sorting
+                    keep = np.argpartition(new_i + 1e-3 * new_q, PER_PAIR)[:PER_PAIR]
+                    sub, new_i, new_q = sub[keep], new_i[keep], new_q[keep]
+                order = np.lexsort((new_q, np.round(new_i, 12)))
                 out_w.append(sub[order])
                 out_z.append(np.full(order.size, dst))
                 out_k1.append(np.arange(order.size, dtype=float))  # rank within the pair
@@ -179,13 +195,14 @@ class Descent:
         """Whether moving ``w`` to zone ``dst`` improves the objective in the current state."""
         s = self.s
         u = s.utilization()
-        before = measure(u, self.ubar)
+        before = self.key
         src = s.zone_of(w)
         need = self.a.req[w]
         u[src] -= need * s.inv_cap[src]
         u[dst] += need * s.inv_cap[dst]
         after = measure(u, self.ubar)
-        return after[0] < before[0] - EPS or (after[0] <= before[0] + EPS and after[1] < before[1] - EPS)
+        flatter = self.smooth and after[0] <= before[0] + EPS and after[1] < before[1] - EPS
+        return after[0] < before[0] - EPS or flatter
 
     # --- single moves ----------------------------------------------------------------------------
     def single_moves(self, batch: bool) -> bool:
@@ -255,7 +272,7 @@ class Descent:
                 spread = np.nan_to_num(np.fmax.reduce(new, axis=2) - np.fmin.reduce(new, axis=2), nan=0.0)
                 new_i = spread.max(axis=2)
                 new_q = np.nansum((new - self.ubar) ** 2, axis=(2, 3))
-                better = (new_i < imb - EPS) | ((new_i <= imb + EPS) & (new_q < q - EPS))
+                better = (new_i < imb - EPS) | ((new_i <= imb + EPS) & (new_q < q - EPS) & self.smooth)
                 for x, y in zip(*np.nonzero(better), strict=True):
                     found.append((float(new_i[x, y]), float(new_q[x, y]), int(ia[x]), int(ib[y])))
         found.sort()
@@ -308,8 +325,17 @@ def descend(
     max_moves: int | None = None,
     time_limit: float = 10.0,
     progress: Callable[[float], None] | None = None,
+    smooth: bool = True,
+    start: list[tuple[int, int]] | None = None,
 ) -> Search:
-    """Search for an improving sequence of moves from the inventory's placement."""
+    """Search for an improving sequence of moves from the inventory's placement (after ``start``,
+    moves already chosen and known to be safe in order, which are kept as the plan's beginning)."""
     state = PlacementState(arrays)
-    descent = Descent(state, max_moves=max_moves, deadline=time.monotonic() + time_limit, progress=progress)
+    descent = Descent(
+        state, max_moves=max_moves, deadline=time.monotonic() + time_limit, progress=progress, smooth=smooth
+    )
+    for w, h in start or ():
+        descent._record(w, h)
+    descent.best_len = len(descent.moves)
+    descent.best = descent.key[0]
     return descent.run(int(arrays.movable.sum()))

@@ -11,7 +11,7 @@ import numpy as np
 
 from scheduler.arrays import Arrays, to_arrays
 from scheduler.bound import zone_lower_bound
-from scheduler.heuristic import EPS, descend, measure
+from scheduler.heuristic import EPS, SWAPS_BELOW, descend, measure
 from scheduler.imbalance import imbalance
 from scheduler.inventory import Inventory
 from scheduler.move import Move
@@ -22,8 +22,9 @@ from scheduler.state import PlacementState
 Progress = Callable[[float], None]
 IndexMoves = Sequence[tuple[int, int]]
 
-# Plans up to this long are pruned of moves that do not help the final imbalance.
+# Plans up to this long are pruned of moves that do not help the final imbalance, and searched on.
 PRUNE_UP_TO = 120
+POLISH_ROUNDS = 3
 
 
 def snapshot(arrays: Arrays, host_of: np.ndarray) -> Snapshot:
@@ -84,6 +85,13 @@ def prune(arrays: Arrays, moves: IndexMoves, target: float) -> list[tuple[int, i
         if measure(state.utilization(), ubar)[0] <= target + EPS:
             kept = trial
     return kept
+
+
+def _imbalance_of(arrays: Arrays, moves: IndexMoves) -> float:
+    host_of = arrays.host_of.copy()
+    for w, h in moves:
+        host_of[w] = h
+    return snapshot(arrays, host_of).imbalance
 
 
 def explain_nothing(inv: Inventory, before: Snapshot, bound: float, max_moves: int | None) -> str:
@@ -150,12 +158,39 @@ def finish(
 def heuristic_moves(
     arrays: Arrays, *, max_moves: int | None, time_limit: float, progress: Progress | None
 ) -> tuple[list[tuple[int, int]], str]:
-    """The heuristic's moves (pruned when short) and why it stopped."""
-    search = descend(arrays, max_moves=max_moves, time_limit=time_limit, progress=progress)
-    moves = list(search.moves)
-    if 0 < len(moves) <= PRUNE_UP_TO:
-        moves = prune(arrays, moves, search.imbalance)
-    return moves, search.stopped
+    """The heuristic's moves (pruned when short) and why it stopped.
+
+    Small inventories are searched twice, with and without the smoothing objective, and the better
+    plan (lower imbalance, then fewer moves) is kept.
+    """
+    started = time.monotonic()
+    variants = [True]
+    if int(arrays.movable.sum()) <= SWAPS_BELOW:
+        variants.append(False)
+    best: tuple[float, int, list[tuple[int, int]], str] | None = None
+    for smooth in variants:
+        left = max(0.05, time_limit - (time.monotonic() - started))
+        search = descend(arrays, max_moves=max_moves, time_limit=left, progress=progress, smooth=smooth)
+        moves, imb = list(search.moves), search.imbalance
+        # Small plans: drop moves that do not help (which can even lower the imbalance, when a
+        # pair swap left a detour), then search on from there; a few rounds at most.
+        for _ in range(POLISH_ROUNDS):
+            if not 0 < len(moves) <= PRUNE_UP_TO:
+                break
+            pruned = prune(arrays, moves, imb)
+            pruned_imb = _imbalance_of(arrays, pruned)
+            if len(pruned) == len(moves) and pruned_imb >= imb - EPS:
+                break
+            left = max(0.05, time_limit - (time.monotonic() - started))
+            again = descend(arrays, max_moves=max_moves, time_limit=left, smooth=smooth, start=pruned)
+            moves, imb = list(again.moves), again.imbalance
+            if len(moves) == len(pruned):
+                moves, imb = pruned, pruned_imb
+        key = (round(imb, 12), len(moves), moves, search.stopped)
+        if best is None or key[:2] < best[:2]:
+            best = key
+    assert best is not None
+    return best[2], best[3]
 
 
 def rebalance(

@@ -76,25 +76,29 @@ class SafetyState:
                     tenant_zones.update(((w.tenant, move.from_zone), (w.tenant, move.to_zone)))
                 if w.group is not None:
                     groups.add(w.group)
-        loads: dict[str, Counter[str]] = {h: Counter() for h in hosts or ()}
-        uses: dict[tuple[str, str], Counter[str]] = {k: Counter() for k in tenant_zones or ()}
+        # Plain dicts in the loop (this pass sees every workload), Counters once summed.
+        loads: dict[str, dict[str, float]] = {h: {} for h in hosts or ()}
+        uses: dict[tuple[str, str], dict[str, float]] = {k: {} for k in tenant_zones or ()}
         members: dict[str, set[str]] = {g: set() for g in groups or ()}
+        zone_of = {h.name: h.zone for h in inv.hosts}
+        moved_to = self._moved_to
         for w in inv.workloads:
-            host = self._moved_to.get(w.name, w.host)
+            host = moved_to.get(w.name, w.host) if moved_to else w.host
+            targets = []
             if hosts is None or host in hosts:
-                load = loads.setdefault(host, Counter())
-                for resource, amount in w.requests.items():
-                    load[resource] += amount
+                targets.append(loads.setdefault(host, {}))
             if w.tenant is not None:
-                key = (w.tenant, inv.zone_of(host))
+                key = (w.tenant, zone_of[host])
                 if tenant_zones is None or key in tenant_zones:
-                    use = uses.setdefault(key, Counter())
-                    for resource, amount in w.requests.items():
-                        use[resource] += amount
+                    targets.append(uses.setdefault(key, {}))
+            if targets:
+                for resource, amount in w.requests.items():
+                    for total in targets:
+                        total[resource] = total.get(resource, 0.0) + amount
             if w.group is not None and (groups is None or w.group in groups):
                 members.setdefault(w.group, set()).add(w.name)
-        self._host_load.update(loads)
-        self._quota_use.update(uses)
+        self._host_load.update({h: Counter(v) for h, v in loads.items()})
+        self._quota_use.update({k: Counter(v) for k, v in uses.items()})
         self._by_group.update(members)
 
     def _ensure(self, present: bool) -> None:

@@ -12,6 +12,8 @@ import numpy as np
 from scheduler.arrays import Arrays
 
 TOLERANCE = 1e-9
+# Hosts looked at first when placing a workload in a big zone (see PlacementState.pick_host).
+WINDOW = 128
 
 
 class PlacementState:
@@ -34,6 +36,7 @@ class PlacementState:
         self.receiving = a.schedulable & np.all(self.free >= 0, axis=1)
         self.inv_host_cap = np.divide(1.0, a.host_cap, out=np.ones_like(a.host_cap), where=a.host_cap > 0)
         self.zone_hosts = [np.flatnonzero(a.host_zone == z) for z in range(len(a.zones))]
+        self.cursor = [0] * len(a.zones)
         # Hosts are usually numbered zone by zone: then a zone's rows are a slice (a view, no copy).
         self.zone_rows: list[slice | np.ndarray] = [
             slice(int(h[0]), int(h[-1]) + 1) if h.size and h[-1] - h[0] + 1 == h.size else h
@@ -88,11 +91,23 @@ class PlacementState:
         return hosts[self._fits(w, z) & (hosts != self.host_of[w])]
 
     def pick_host(self, w: int, z: int, prefer: int | None = None) -> int:
-        """A host in ``z`` for ``w`` (``prefer`` when it fits, else the one left emptiest), or -1."""
+        """A host in ``z`` for ``w``: ``prefer`` when it fits, else the emptiest fitting host.
+
+        In big zones only a window of ``WINDOW`` hosts, moving round the zone, is looked at first (the
+        emptiest there); the whole zone only when nothing in the window fits. This keeps a move's
+        cost flat as zones grow and spreads arrivals over the zone.
+        """
         if not self.zone_allows(w, z):
             return -1
-        ok = self._fits(w, z)
         hosts = self.zone_hosts[z]
+        if prefer is None and hosts.size > 2 * WINDOW and isinstance(self.zone_rows[z], slice):
+            start = self.cursor[z]
+            window = slice(hosts[0] + start, hosts[0] + min(start + WINDOW, hosts.size))
+            self.cursor[z] = (start + WINDOW) % hosts.size
+            h = self._emptiest(w, window, np.arange(window.start, window.stop))
+            if h >= 0:
+                return h
+        ok = self._fits(w, z)
         current = int(self.host_of[w])
         if self.a.host_zone[current] == z:
             ok &= hosts != current
@@ -102,6 +117,22 @@ class PlacementState:
             return prefer
         rows = self.zone_rows[z]
         left = np.minimum.reduce((self.free[rows] - self.a.req[w]) * self.inv_host_cap[rows], axis=1)
+        left[~ok] = -np.inf
+        return int(hosts[int(np.argmax(left))])
+
+    def _emptiest(self, w: int, rows: slice, hosts: np.ndarray) -> int:
+        """The fitting host among ``rows`` left emptiest by ``w``, or -1."""
+        a = self.a
+        free = self.free[rows]
+        ok = self.receiving[rows] & np.logical_and.reduce(free >= a.req[w], axis=1)
+        ok &= hosts != self.host_of[w]
+        g = a.group[w]
+        if g >= 0:
+            taken = self.group_hosts[g]
+            ok &= np.array([taken[int(h)] == 0 for h in hosts], dtype=bool)
+        if not ok.any():
+            return -1
+        left = np.minimum.reduce((free - a.req[w]) * self.inv_host_cap[rows], axis=1)
         left[~ok] = -np.inf
         return int(hosts[int(np.argmax(left))])
 

@@ -24,7 +24,7 @@ inventories = st.builds(
     pinned=st.sampled_from([0.0, 0.1, 0.3]),
 )
 limits = st.one_of(st.none(), st.integers(0, 4))
-SETTINGS = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+SETTINGS = settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 @SETTINGS
@@ -32,7 +32,7 @@ SETTINGS = settings(max_examples=40, deadline=None, suppress_health_check=[Healt
 def test_plans_are_safe_and_never_worse(inv, max_moves) -> None:
     data = inventory_to_dict(inv)
     heuristic = rebalance(inv, max_moves=max_moves)
-    exact = rebalance(inv, max_moves=max_moves, exact=True, time_limit=3.0)
+    exact = rebalance(inv, max_moves=max_moves, exact=True, time_limit=2.0)
     before = imbalance(utilization(data, {w["name"]: w["host"] for w in data["workloads"]}))
     for plan in (heuristic, exact):
         assert check_plan(data, plan.to_json(), max_moves) == []

@@ -106,6 +106,26 @@ CASES = [
         first=("x", "y"),  # b1 has room for y only after x left
     ),
     Case(
+        name="a swap that needs ordering",
+        inventory={
+            "zones": [
+                {"name": "a", "hosts": [{"name": "a1", "capacity": {"cpu": 8, "memory_gib": 10}}]},
+                {"name": "b", "hosts": [{"name": "b1", "capacity": {"cpu": 10, "memory_gib": 10}}]},
+            ],
+            "workloads": [
+                {"name": "w1", "host": "a1", "requests": {"cpu": 4, "memory_gib": 1}},
+                {"name": "w2", "host": "a1", "requests": {"cpu": 4, "memory_gib": 2}},
+                {"name": "w3", "host": "b1", "requests": {"cpu": 1, "memory_gib": 4}},
+                {"name": "w4", "host": "b1", "requests": {"cpu": 1, "memory_gib": 3}},
+            ],
+        },
+        # a is cpu-full, b memory-heavy: swapping w1 and w4 (or w2 and w3) leaves 0.125; w1/w4 moves
+        # less memory. a1 has no cpu for w4 until w1 has left.
+        moved={"w1": "b", "w4": "a"},
+        after=0.125,
+        first=("w1", "w4"),
+    ),
+    Case(
         name="replica groups: never fewer zones, never two on one host",
         inventory={
             "zones": [
