@@ -4,12 +4,12 @@ say so; a proven optimum carries a matching bound."""
 from __future__ import annotations
 
 import pytest
-from plan_checker import check_plan
 
 import scheduler.exact as exact_module
 from scheduler.inventory_file import inventory_to_dict
 from scheduler.rebalance import rebalance
 from scheduler.synthetic import random_inventory
+from tests.scheduler.plan_checker import check_plan
 
 
 def test_too_large_for_the_milp_falls_back_and_says_so(monkeypatch: pytest.MonkeyPatch) -> None:
