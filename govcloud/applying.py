@@ -15,6 +15,7 @@ from rich.console import Console
 from govcloud.exit_codes import ExitCode
 from govcloud.sources import SourceError, executor_from_args
 from scheduler.apply import ApplyReport, Planner, Step, apply_plan, unfinished_plan
+from scheduler.executor import Executor
 from scheduler.inventory_file import InventoryError
 from scheduler.journal import JournalError
 from scheduler.kubernetes_source import KubernetesSourceError
@@ -27,11 +28,11 @@ from scheduler.source import InventorySource
 SOURCE_ERRORS = (SourceError, InventoryError, OpenStackSourceError, KubernetesSourceError, JournalError)
 
 
-def _count(text: str) -> int:
-    value = int(text)
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be >= 0, got {value}")
-    return value
+def move_count(text: str) -> int:
+    """A move limit (``--max-moves`` and friends): a whole number >= 0."""
+    if not text.isdigit():
+        raise argparse.ArgumentTypeError(f"{text!r}: expected a whole number of moves >= 0")
+    return int(text)
 
 
 def _positive(text: str) -> int:
@@ -42,7 +43,8 @@ def _positive(text: str) -> int:
 
 
 def add_apply_arguments(parser: argparse.ArgumentParser) -> None:
-    """``--apply``, ``--journal``, ``--max-moves-per-zone``, ``--max-moves-per-tenant``, ``--concurrency``."""
+    """``--apply``, ``--journal``, ``--max-moves``, ``--max-moves-per-zone``, ``--max-moves-per-tenant``,
+    ``--concurrency``."""
     parser.add_argument(
         "--apply",
         action="store_true",
@@ -53,8 +55,13 @@ def add_apply_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="FILE",
         help="applier journal; an unfinished run in it is resumed (default .govcloud/journal-SOURCE.jsonl)",
     )
-    parser.add_argument("--max-moves-per-zone", type=_count, metavar="N", help="at most N moves touch a zone")
-    parser.add_argument("--max-moves-per-tenant", type=_count, metavar="N", help="at most N moves per tenant")
+    parser.add_argument("--max-moves", type=move_count, metavar="N", help="at most N moves per plan and run")
+    parser.add_argument(
+        "--max-moves-per-zone", type=move_count, metavar="N", help="at most N moves touch a zone"
+    )
+    parser.add_argument(
+        "--max-moves-per-tenant", type=move_count, metavar="N", help="at most N moves per tenant"
+    )
     parser.add_argument(
         "--concurrency", type=_positive, default=1, metavar="N", help="moves in flight at once (default 1)"
     )
@@ -77,7 +84,7 @@ def journal_path(args: argparse.Namespace) -> Path:
 
 def limits_from_args(args: argparse.Namespace) -> ApplyLimits:
     return ApplyLimits(
-        per_run=getattr(args, "max_moves", None),
+        per_run=args.max_moves,
         per_zone=args.max_moves_per_zone,
         per_tenant=args.max_moves_per_tenant,
         concurrency=args.concurrency,
@@ -92,18 +99,31 @@ def resumable_plan(args: argparse.Namespace) -> Plan | None:
     return unfinished_plan(journal_path(args))
 
 
+def check_apply(args: argparse.Namespace) -> None:
+    """SourceError when ``--apply`` is asked of a source that cannot move anything (a file)."""
+    if args.apply and source_kind(args) == "inventory":
+        raise SourceError(
+            f"--apply needs a live source (--openstack or --kubernetes): workloads in an inventory file "
+            f"({args.inventory}) cannot be moved"
+        )
+
+
 def apply_from_args(
-    args: argparse.Namespace, source: InventorySource, plan: Plan, planner: Planner | None
+    args: argparse.Namespace,
+    source: InventorySource,
+    plan: Plan,
+    planner: Planner | None,
+    executor: Executor | None = None,
 ) -> ApplyReport | None:
     """Dry-run or apply ``plan`` as the options say; None for a file source without ``--apply``.
 
+    ``executor`` defaults to the one the options name (a long-running caller builds it once).
     Raises SourceError when ``--apply`` is asked of a source that cannot move anything.
     """
+    check_apply(args)
     if source_kind(args) == "inventory":
-        if args.apply:
-            raise SourceError("--apply needs a live source (--openstack or --kubernetes); a file cannot move")
         return None
-    executor = executor_from_args(args)
+    executor = executor or executor_from_args(args)
     if executor is None:  # pragma: no cover - every live source has an executor
         raise SourceError(f"no executor for {source_kind(args)}")
     err = Console(stderr=True)

@@ -80,7 +80,8 @@ class RebalanceLoop:
             return False
         self.metrics.plan_duration.observe(time.perf_counter() - started)
         self.holder.publish(Observation.of(inventory, plan, self.clock()))
-        if self.apply is not None and plan.moves:
+        # Empty plans too: an applier may hold an interrupted run to finish (see govcloud serve).
+        if self.apply is not None:
             try:
                 outcome = self.apply(plan)
             except Exception as error:

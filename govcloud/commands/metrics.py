@@ -8,7 +8,8 @@ import sys
 from rich.console import Console
 
 from govcloud import __version__
-from govcloud.commands.serve import make_planner, move_limit
+from govcloud.applying import move_count
+from govcloud.commands.serve import make_planner
 from govcloud.exit_codes import ExitCode
 from monitoring.collector import build_exporter
 from monitoring.loop import RebalanceLoop
@@ -28,7 +29,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("--inventory", metavar="FILE", required=True, help="inventory file (YAML or JSON)")
     parser.add_argument(
-        "--max-moves", metavar="N", type=move_limit, default=None, help="at most N moves per plan"
+        "--max-moves", metavar="N", type=move_count, default=None, help="at most N moves per plan"
     )
     parser.set_defaults(func=run)
 

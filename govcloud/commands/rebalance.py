@@ -30,13 +30,6 @@ from scheduler.plan import Plan
 from scheduler.rebalance import rebalance
 
 
-def non_negative_int(text: str) -> int:
-    value = int(text)
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be >= 0, got {value}")
-    return value
-
-
 def positive_float(text: str) -> float:
     value = float(text)
     if not value > 0:
@@ -57,7 +50,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     add_source_arguments(parser)
     add_apply_arguments(parser)
-    parser.add_argument("--max-moves", type=non_negative_int, metavar="N", help="at most N moves")
     parser.add_argument(
         "--exact", action="store_true", help="solve a MILP with HiGHS (small/medium inventories)"
     )

@@ -1,7 +1,8 @@
 """``govcloud serve``: the long-running rebalancer loop with a Prometheus /metrics endpoint.
 
-Sources and appliers plug in: :func:`serve` takes any ``InventorySource`` and an optional apply
-callable, so live sources (``--kubernetes``, ``--openstack``) only have to build those two.
+The source options are every command's (``govcloud.sources``), the ``--apply`` options
+rebalance's (``govcloud.applying``). :func:`serve` takes any ``InventorySource`` and an optional apply
+callable; with ``--apply`` on a live source that callable goes through the journaled applier.
 """
 
 from __future__ import annotations
@@ -16,12 +17,26 @@ from pathlib import Path
 from rich.console import Console
 
 from govcloud import __version__
+from govcloud.applying import (
+    SOURCE_ERRORS,
+    add_apply_arguments,
+    apply_from_args,
+    check_apply,
+    resumable_plan,
+    source_error,
+    source_kind,
+)
 from govcloud.exit_codes import ExitCode
+from govcloud.sources import SourceError, add_source_arguments, executor_from_args, source_from_args
 from monitoring.collector import build_exporter
-from monitoring.loop import ApplyFn, Planner, RebalanceLoop
+from monitoring.loop import ApplyFn, ApplyOutcome, Planner, RebalanceLoop
 from monitoring.server import ListenAddress, ListenError, parse_listen, serve_metrics
+from scheduler.apply import ApplyReport
+from scheduler.inventory import Inventory
+from scheduler.journal import DONE, FAILED, UNKNOWN
+from scheduler.plan import Plan
 from scheduler.rebalance import rebalance
-from scheduler.source import FileSource, InventorySource
+from scheduler.source import InventorySource
 
 _DURATION = re.compile(r"(\d+(?:\.\d+)?)(ms|s|m|h|d)")
 _SECONDS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0}
@@ -45,27 +60,20 @@ def _listen(text: str) -> ListenAddress:
         raise argparse.ArgumentTypeError(str(error)) from None
 
 
-def move_limit(text: str) -> int:
-    """A ``--max-moves`` value: a whole number >= 0."""
-    if not text.isdigit():
-        raise argparse.ArgumentTypeError(f"{text!r}: expected a whole number of moves >= 0")
-    return int(text)
-
-
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "serve",
         help="refresh, plan (and apply) in a loop; serve Prometheus metrics",
         description=(
-            "Refresh the inventory every interval, plan a rebalancing, apply it only with --apply, and "
+            "Refresh the inventory every interval, plan a rebalancing, apply it only with --apply (live "
+            "sources, through the journaled applier and its limits, as `govcloud rebalance --apply`), and "
             "serve the cloud's and the loop's metrics at /metrics. A failed refresh keeps the last good "
             "metrics and counts the error. Stops cleanly on SIGTERM or Ctrl-C. Exit 2 for bad input or "
             "when the address cannot be served."
         ),
     )
-    # Live sources (--kubernetes, --openstack) join this group and build their own source and applier.
-    source = parser.add_mutually_exclusive_group(required=True)
-    source.add_argument("--inventory", metavar="FILE", help="inventory file (YAML or JSON)")
+    add_source_arguments(parser)
+    add_apply_arguments(parser)
     parser.add_argument(
         "--listen",
         metavar="HOST:PORT",
@@ -80,32 +88,55 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         default=60.0,
         help="time between iterations, e.g. 30s, 5m, 1h (default 60s)",
     )
-    parser.add_argument(
-        "--max-moves", metavar="N", type=move_limit, default=None, help="at most N moves per plan"
-    )
-    parser.add_argument("--apply", action="store_true", help="apply each plan (live sources only)")
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    err = Console(stderr=True)
-    if args.apply:
-        err.print(
-            "[bold red]error[/]: --apply needs a live source (--kubernetes or --openstack): workloads in an "
-            f"inventory file ({args.inventory}) cannot be moved",
-            highlight=False,
-            soft_wrap=True,
-        )
-        return ExitCode.BAD_INPUT
-    if not Path(args.inventory).is_file():
-        err.print(f"[bold red]error[/]: {args.inventory}: no such file", highlight=False, soft_wrap=True)
-        return ExitCode.BAD_INPUT
+    try:
+        check_apply(args)
+        if source_kind(args) == "inventory" and not Path(args.inventory).is_file():
+            raise SourceError(f"{args.inventory}: no such file")
+        source = source_from_args(args)
+        apply = live_applier(args, source) if args.apply else None
+    except SOURCE_ERRORS as error:
+        return source_error(error)
     return serve(
-        FileSource(args.inventory),
+        source,
         planner=make_planner(args.max_moves),
         listen=args.listen,
         interval=args.interval,
+        apply=apply,
     )
+
+
+def live_applier(args: argparse.Namespace, source: InventorySource) -> ApplyFn:
+    """Apply each plan through the applier with the options' journal and limits.
+
+    An unfinished run in the journal (a crash, an error mid-run) is resumed first, on its own plan,
+    even when the fresh plan is empty: that iteration's fresh plan waits for the next one, which plans
+    from the state the resume left.
+    Raises a SOURCE_ERRORS error when the executor or the journal cannot be set up.
+    """
+    executor = executor_from_args(args)
+    resumable_plan(args)  # a journal that cannot be read is bad input now, not an error every iteration
+
+    def replan(inventory: Inventory, budget: int | None) -> Plan:
+        return rebalance(inventory, max_moves=budget)
+
+    def apply(plan: Plan) -> ApplyOutcome:
+        unfinished = resumable_plan(args)
+        if unfinished is None and not plan.moves:
+            return ApplyOutcome(0, 0)
+        report = apply_from_args(args, source, unfinished or plan, replan, executor)
+        return ApplyOutcome(0, 0) if report is None else outcome_of(report)
+
+    return apply
+
+
+def outcome_of(report: ApplyReport) -> ApplyOutcome:
+    """Moves this call completed and failed (outcomes settled by an earlier process are not counted)."""
+    fresh = [step.status for step in report.steps if not step.resumed]
+    return ApplyOutcome(applied=fresh.count(DONE), failed=fresh.count(FAILED) + fresh.count(UNKNOWN))
 
 
 def make_planner(max_moves: int | None) -> Planner:

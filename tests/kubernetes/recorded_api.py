@@ -5,6 +5,7 @@ to the real ``kubernetes`` client: its URL building, request bodies and deserial
 Each route (method, path) answers with its responses in turn; the last one repeats. A reply may carry
 ``then``: routes it replaces once served (an accepted eviction changes what the pod lists say). Every
 request is kept in ``requests`` so tests can assert what the client sent (and that nothing else was).
+:meth:`RecordedApi.hang_up` makes the server stop answering, as a crashed API server would.
 """
 
 from __future__ import annotations
@@ -59,6 +60,11 @@ class RecordedApi:
         self.routes = {key: list(replies) for key, replies in routes.items()}
         self.requests: list[Seen] = []
         self.lock = threading.Lock()
+        self.down = threading.Event()
+
+    def hang_up(self) -> None:
+        """From now on close every connection without an answer (keep-alive ones included)."""
+        self.down.set()
 
     def answer(self, method: str, target: str, body: Any) -> Reply:
         parts = urlsplit(target)
@@ -92,6 +98,9 @@ def _handler(api: RecordedApi) -> type[BaseHTTPRequestHandler]:
         protocol_version = "HTTP/1.1"
 
         def _serve(self) -> None:
+            if api.down.is_set():
+                self.close_connection = True
+                return
             length = int(self.headers.get("Content-Length") or 0)
             raw = self.rfile.read(length) if length else b""
             body = json.loads(raw) if raw else None

@@ -98,6 +98,22 @@ def test_apply_outcomes_are_counted(inventory_file: Path) -> None:
     assert _value(exporter, "govcloud_rebalancer_apply_enabled") == 1
 
 
+def test_the_applier_sees_empty_plans_too(inventory_file: Path) -> None:
+    seen: list[Plan] = []
+
+    def apply(plan: Plan) -> ApplyOutcome:
+        seen.append(plan)
+        return ApplyOutcome(applied=1, failed=0)  # e.g. it finished an interrupted run
+
+    def nothing(inv: Inventory) -> Plan:
+        return Plan((), Snapshot.of(inv), Snapshot.of(inv))
+
+    loop, exporter = _loop(inventory_file, planner=nothing, apply=apply)
+    assert loop.run_once()
+    assert [len(plan.moves) for plan in seen] == [0]
+    assert _value(exporter, "govcloud_rebalancer_moves_applied_total") == 1
+
+
 def test_an_applier_error_is_counted_not_raised(inventory_file: Path) -> None:
     def apply(plan: Plan) -> ApplyOutcome:
         raise ConnectionError("API down")

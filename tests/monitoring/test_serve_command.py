@@ -8,43 +8,14 @@ import signal
 import socket
 import subprocess
 import sys
-import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from prometheus_client.parser import text_string_to_metric_families
 
 from govcloud.commands.serve import parse_duration
 from tests.monitoring.conftest import ROOT, free_port, govcloud
-
-DEADLINE = 30.0
-
-
-def _metrics(port: int) -> dict[tuple[str, frozenset], float] | None:
-    try:
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as response:
-            text = response.read().decode()
-    except (urllib.error.URLError, ConnectionError):
-        return None
-    return {
-        (s.name, frozenset(s.labels.items())): s.value
-        for family in text_string_to_metric_families(text)
-        for s in family.samples
-    }
-
-
-def _wait_for(port: int, proc: subprocess.Popen, predicate) -> dict:
-    deadline = time.monotonic() + DEADLINE
-    while time.monotonic() < deadline:
-        assert proc.poll() is None, proc.communicate()[1]
-        samples = _metrics(port)
-        if samples is not None and predicate(samples):
-            return samples
-        time.sleep(0.1)
-    raise AssertionError(f"condition not met within {DEADLINE}s; last scrape: {samples}")
+from tests.monitoring.scrape import DEADLINE, wait_for
 
 
 @pytest.fixture
@@ -88,7 +59,7 @@ def _ok_runs(samples: dict) -> float:
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
 def test_serves_metrics_and_stops_cleanly(serving, sig: signal.Signals) -> None:
     proc, port = serving
-    samples = _wait_for(port, proc, lambda s: _ok_runs(s) >= 2)
+    samples = wait_for(port, proc, lambda s: _ok_runs(s) >= 2)
     assert (
         samples[("govcloud_zone_utilization_ratio", frozenset({("zone", "zone-a"), ("resource", "cpu")}))]
         == 0.875
@@ -104,9 +75,9 @@ def test_serves_metrics_and_stops_cleanly(serving, sig: signal.Signals) -> None:
 
 def test_a_broken_inventory_keeps_the_last_metrics_and_counts_errors(serving, inventory_file: Path) -> None:
     proc, port = serving
-    _wait_for(port, proc, lambda s: _ok_runs(s) >= 1)
+    wait_for(port, proc, lambda s: _ok_runs(s) >= 1)
     inventory_file.write_text("zones: not-a-list\n")
-    samples = _wait_for(
+    samples = wait_for(
         port, proc, lambda s: s.get(("govcloud_rebalancer_refresh_errors_total", frozenset()), 0) >= 2
     )
     assert (
@@ -115,7 +86,7 @@ def test_a_broken_inventory_keeps_the_last_metrics_and_counts_errors(serving, in
     )
     shutil.copy(Path(__file__).parent / "inventory.yaml", inventory_file)
     before = _ok_runs(samples)
-    _wait_for(port, proc, lambda s: _ok_runs(s) > before)
+    wait_for(port, proc, lambda s: _ok_runs(s) > before)
     proc.terminate()
     _, err = proc.communicate(timeout=DEADLINE)
     assert proc.returncode == 0
