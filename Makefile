@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: demo test lint venv system-deps prometheus bench clean
+.PHONY: demo test lint venv system-deps prometheus bench bench-peer clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -m venv $(VENV) 2>/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv && $(PYTHON) -m venv $(VENV); }
@@ -42,6 +42,12 @@ prometheus:
 
 bench: venv
 	$(BIN)/python -m bench
+
+# Watcher is a peer to compare against, not a dependency: it gets a virtualenv of its own.
+WATCHER_VENV := .bench/watcher-venv
+bench-peer: venv
+	@test -x $(WATCHER_VENV)/bin/python || { $(PYTHON) -m venv $(WATCHER_VENV) && $(WATCHER_VENV)/bin/pip install -q python-watcher; }
+	$(BIN)/python -m bench.peer --watcher-python $(WATCHER_VENV)/bin/python
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis
