@@ -10,8 +10,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from rich.console import Console
-
+from govcloud.console import make_console
 from govcloud.exit_codes import ExitCode
 from govcloud.sources import SourceError, executor_from_args
 from scheduler.apply import ApplyReport, Planner, Step, apply_plan, unfinished_plan
@@ -126,7 +125,7 @@ def apply_from_args(
     executor = executor or executor_from_args(args)
     if executor is None:  # pragma: no cover - every live source has an executor
         raise SourceError(f"no executor for {source_kind(args)}")
-    err = Console(stderr=True)
+    err = make_console(stderr=True)
 
     def progress(step: Step) -> None:
         move = step.move
@@ -156,7 +155,7 @@ def exit_code(report: ApplyReport | None) -> int:
 
 def source_error(error: Exception) -> int:
     """Print a source/journal error (no traceback) and return the bad-input exit code."""
-    err = Console(stderr=True)
+    err = make_console(stderr=True)
     problems = error.problems if isinstance(error, InventoryError) else (str(error),)
     for problem in problems:
         err.print(f"[bold red]error[/]: {problem}", highlight=False, soft_wrap=True)

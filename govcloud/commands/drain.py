@@ -6,9 +6,8 @@ import argparse
 import json
 import sys
 
-from rich.console import Console
-
 from govcloud.commands.rebalance import bad_input
+from govcloud.console import make_console
 from govcloud.exit_codes import ExitCode
 from govcloud.views.plan import render_drain
 from scheduler.drain import drain
@@ -47,5 +46,5 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         sys.stdout.write(json.dumps(result.to_json(), indent=2, ensure_ascii=False) + "\n")
     else:
-        render_drain(Console(), result, args.inventory)
+        render_drain(make_console(), result, args.inventory)
     return ExitCode.OK if result.feasible else ExitCode.FINDINGS

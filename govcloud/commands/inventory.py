@@ -7,8 +7,8 @@ import json
 import sys
 
 import yaml
-from rich.console import Console
 
+from govcloud.console import make_console
 from govcloud.exit_codes import ExitCode
 from govcloud.sources import SourceError, add_source_arguments, source_from_args
 from scheduler.inventory_file import InventoryError, inventory_to_dict
@@ -34,7 +34,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         inventory = source_from_args(args).load()
     except (SourceError, InventoryError, OpenStackSourceError, KubernetesSourceError) as error:
-        Console(stderr=True).print(f"[bold red]error[/]: {error}", highlight=False, soft_wrap=True)
+        make_console(stderr=True).print(f"[bold red]error[/]: {error}", highlight=False, soft_wrap=True)
         return ExitCode.BAD_INPUT
     data = inventory_to_dict(inventory)
     if args.json:

@@ -5,11 +5,10 @@ from __future__ import annotations
 import argparse
 import sys
 
-from rich.console import Console
-
 from govcloud import __version__
 from govcloud.applying import move_count
 from govcloud.commands.serve import make_planner
+from govcloud.console import make_console
 from govcloud.exit_codes import ExitCode
 from monitoring.collector import build_exporter
 from monitoring.loop import RebalanceLoop
@@ -38,7 +37,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         inventory = load_inventory(args.inventory)
     except InventoryError as error:
-        err = Console(stderr=True)
+        err = make_console(stderr=True)
         for problem in error.problems:
             err.print(f"[bold red]error[/]: {problem}", highlight=False, soft_wrap=True)
         return ExitCode.BAD_INPUT

@@ -8,7 +8,6 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
-from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from govcloud.applying import (
@@ -20,6 +19,7 @@ from govcloud.applying import (
     source_kind,
 )
 from govcloud.applying import source_error as bad_source
+from govcloud.console import make_console
 from govcloud.exit_codes import ExitCode
 from govcloud.sources import add_source_arguments, source_from_args
 from govcloud.views.apply import render_apply
@@ -67,13 +67,13 @@ def progress_bar(label: str) -> Iterator[Callable[[float], None] | None]:
         yield None
         return
     columns = (TextColumn(label), BarColumn(), TextColumn("{task.percentage:>3.0f}%"), TimeElapsedColumn())
-    with Progress(*columns, console=Console(stderr=True), transient=True) as progress:
+    with Progress(*columns, console=make_console(stderr=True), transient=True) as progress:
         task = progress.add_task(label, total=1.0)
         yield lambda fraction: progress.update(task, completed=fraction)
 
 
 def bad_input(error: InventoryError) -> int:
-    err = Console(stderr=True)
+    err = make_console(stderr=True)
     for problem in error.problems:
         err.print(f"[bold red]error[/]: {problem}", highlight=False, soft_wrap=True)
     return ExitCode.BAD_INPUT
@@ -103,7 +103,7 @@ def run(args: argparse.Namespace) -> int:
         out = plan.to_json() if report is None else {**plan.to_json(), "apply": report.to_json()}
         sys.stdout.write(json.dumps(out, indent=2, ensure_ascii=False) + "\n")
     else:
-        render_plan(Console(), plan, args.inventory or source_kind(args))
+        render_plan(make_console(), plan, args.inventory or source_kind(args))
         if report is not None:
-            render_apply(Console(), report)
+            render_apply(make_console(), report)
     return exit_code(report)

@@ -14,8 +14,6 @@ import signal
 import threading
 from pathlib import Path
 
-from rich.console import Console
-
 from govcloud import __version__
 from govcloud.applying import (
     SOURCE_ERRORS,
@@ -26,6 +24,7 @@ from govcloud.applying import (
     source_error,
     source_kind,
 )
+from govcloud.console import make_console
 from govcloud.exit_codes import ExitCode
 from govcloud.sources import SourceError, add_source_arguments, executor_from_args, source_from_args
 from monitoring.collector import build_exporter
@@ -154,7 +153,7 @@ def serve(
 ) -> int:
     """Run the loop on ``source`` and serve /metrics until SIGTERM or SIGINT; the exit code."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
-    err = Console(stderr=True)
+    err = make_console(stderr=True)
     exporter = build_exporter(__version__)
     try:
         server = serve_metrics(exporter.body, listen)
