@@ -31,6 +31,7 @@ from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 SYSTEM_PYTHON = "/usr/bin/python3"
 COMMON_DIR = Path(os.environ.get("GOVCLOUD_OPENSTACK_COMMON", "/var/lib/govcloud-openstack/common"))
@@ -53,6 +54,38 @@ PORTS = {
 COMPUTES = {"compute1": "sy-az1", "compute2": "sy-az2", "compute3": "sy-az3"}
 SERVICE_USERS = ("nova", "placement", "neutron", "glance", "cinder")
 READY_TIMEOUT = 180.0
+
+# Imported first by every Nova process (from DIR/lib). SQLite in WAL mode still fails a
+# deferred transaction that reads and then writes after another process wrote ("database is locked",
+# without waiting): oslo.db opens each transaction with a plain BEGIN, so make that BEGIN IMMEDIATE and
+# writers queue on the busy timeout instead.
+SQLITE_SHIM = """\
+import sqlite3
+import sqlite3.dbapi2
+
+
+class _Cursor(sqlite3.Cursor):
+    def execute(self, sql, *args):
+        if sql.strip().upper() == "BEGIN":
+            sql = "BEGIN IMMEDIATE"
+        return super().execute(sql, *args)
+
+
+class _Connection(sqlite3.Connection):
+    def cursor(self, factory=_Cursor):
+        return super().cursor(factory)
+
+
+_connect = sqlite3.dbapi2.connect
+
+
+def connect(*args, **kwargs):
+    kwargs.setdefault("factory", _Connection)
+    return _connect(*args, **kwargs)
+
+
+sqlite3.connect = sqlite3.dbapi2.connect = connect
+"""
 
 
 class BoxError(RuntimeError):
@@ -82,6 +115,22 @@ class BoxEnv:
             "OS_IDENTITY_API_VERSION": "3",
             "OS_INTERFACE": "public",
         }
+
+    def connect(self, **overrides: str) -> Any:
+        """An openstacksdk connection as the admin (or another user/project via ``overrides``)."""
+        import openstack  # only where openstacksdk is installed (the tests' venv)
+
+        settings = {
+            "auth_url": self.auth_url,
+            "username": "admin",
+            "password": PASSWORD,
+            "project_name": "admin",
+            "user_domain_name": "Default",
+            "project_domain_name": "Default",
+            "region_name": self.region,
+            **overrides,
+        }
+        return openstack.connect(**settings)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -151,10 +200,15 @@ def all_log_tails(directory: Path, lines: int = 15) -> str:
     return "\n".join(log_tail(p, lines) for p in logs)
 
 
-def py_entry(target: str, *args: str) -> list[str]:
-    """argv running ``module:function`` under Debian's Python as if it were a console script."""
+def py_entry(target: str, *args: str, preload: Path | None = None) -> list[str]:
+    """argv running ``module:function`` under Debian's Python as if it were a console script.
+
+    ``preload``: a module file imported first (the SQLite shim).
+    """
     module, func = target.split(":")
     code = f"import sys; from {module} import {func} as m; sys.argv[0] = {func!r}; sys.exit(m())"
+    if preload is not None:
+        code = f"import sys; sys.path.insert(0, {str(preload.parent)!r}); import {preload.stem}; " + code
     return [SYSTEM_PYTHON, "-c", code, *args]
 
 
@@ -188,7 +242,9 @@ def port_open(port: int) -> bool:
         return sock.connect_ex((HOST, port)) == 0
 
 
-def set_wal(db: Path) -> None:
+def set_wal(url: str) -> None:
+    """Puts the SQLite database of ``url`` in WAL mode (readers never block the one writer)."""
+    db = url.removeprefix("sqlite:///").split("?")[0]
     with sqlite3.connect(db) as conn:
         conn.execute("PRAGMA journal_mode=WAL")
 
@@ -275,14 +331,16 @@ def _client_auth(user: str) -> dict[str, object]:
 
 
 def _sqlite(directory: Path, name: str) -> str:
-    return f"sqlite:///{directory / 'data' / name}.sqlite"
+    # A writer waits up to 30 s for another one instead of failing at once with "database is locked".
+    return f"sqlite:///{directory / 'data' / name}.sqlite?timeout=30"
 
 
 def write_configs(d: Path) -> None:
     etc = d / "etc"
     share = COMMON_DIR / "usr" / "share"
-    for sub in ("log", "data", "etc", "lock", "state", "images", "keystone"):
+    for sub in ("log", "data", "etc", "lock", "state", "images", "keystone", "lib"):
         (d / sub).mkdir(parents=True, exist_ok=True)
+    (d / "lib" / "box_sqlite.py").write_text(SQLITE_SHIM)
     lock = {"lock_path": d / "lock"}
     rabbit = f"rabbit://guest:guest@{HOST}:{PORTS['rabbitmq']}/"
 
@@ -442,6 +500,7 @@ class Box:
     def __init__(self, directory: Path) -> None:
         self.d = directory
         self.etc = directory / "etc"
+        self.shim = directory / "lib" / "box_sqlite.py"
         self.procs = _Processes(directory)
         self.auth_url = f"http://{HOST}:{PORTS['keystone']}/v3"
         self.rest = _Rest(self.auth_url)
@@ -496,7 +555,7 @@ class Box:
         conf = str(self.etc / "keystone.conf")
         manage = lambda *a: py_entry("keystone.cmd.manage:main", "--config-file", conf, *a)  # noqa: E731
         self.procs.run("keystone-setup", manage("db_sync"))
-        set_wal(self.d / "data" / "keystone.sqlite")
+        set_wal(_sqlite(self.d, "keystone"))
         # What fernet_setup/credential_setup would write, without two more slow keystone-manage starts.
         for repo in ("fernet-keys", "credential-keys"):
             keys = self.d / "keystone" / repo
@@ -609,7 +668,7 @@ class Box:
         self.procs.run(
             "placement-setup", py_entry("placement.cmd.manage:main", "--config-file", conf, "db", "sync")
         )
-        set_wal(self.d / "data" / "placement.sqlite")
+        set_wal(_sqlite(self.d, "placement"))
         wsgi = self.d / "placement-wsgi.py"
         wsgi.write_text("from placement.wsgi import init_application\napplication = init_application()\n")
         self.procs.start("placement", self._uwsgi("placement", wsgi), env)
@@ -618,7 +677,7 @@ class Box:
     def glance(self) -> None:
         conf = str(self.etc / "glance-api.conf")
         self.procs.run("glance-setup", py_entry("glance.cmd.manage:main", "--config-file", conf, "db_sync"))
-        set_wal(self.d / "data" / "glance.sqlite")
+        set_wal(_sqlite(self.d, "glance"))
         self.procs.start("glance", py_entry("glance.cmd.api:main", "--config-file", conf))
         self._wait_http("glance", "glance")
 
@@ -638,7 +697,7 @@ class Box:
             "neutron-setup",
             py_entry("neutron.db.migration.cli:main", "--config-file", conf, "stamp", "heads"),
         )
-        set_wal(self.d / "data" / "neutron.sqlite")
+        set_wal(_sqlite(self.d, "neutron"))
         self.procs.start("neutron", py_entry("neutron.cmd.eventlet.server:main", "--config-file", conf))
         self._wait_http("neutron", "neutron")
 
@@ -647,13 +706,13 @@ class Box:
         self.procs.run(
             "cinder-setup", py_entry("cinder.cmd.manage:main", "--config-file", conf, "db", "sync")
         )
-        set_wal(self.d / "data" / "cinder.sqlite")
+        set_wal(_sqlite(self.d, "cinder"))
         self.procs.start("cinder", py_entry("cinder.cmd.api:main", "--config-file", conf))
         self._wait_http("cinder", "cinder")
 
     def nova_control(self) -> None:
         conf = ["--config-file", str(self.etc / "nova.conf")]
-        manage = lambda *a: py_entry("nova.cmd.manage:main", *conf, *a)  # noqa: E731
+        manage = lambda *a: py_entry("nova.cmd.manage:main", *conf, *a, preload=self.shim)  # noqa: E731
         self.procs.run("nova-setup", manage("api_db", "sync"))
         self.procs.run(
             "nova-setup",
@@ -664,17 +723,17 @@ class Box:
         self.procs.run("nova-setup", manage("cell_v2", "create_cell", "--name", "cell1"))
         self.procs.run("nova-setup", manage("db", "sync"))
         for db in ("nova_api", "nova", "nova_cell0"):
-            set_wal(self.d / "data" / f"{db}.sqlite")
+            set_wal(_sqlite(self.d, db))
         self._mark("nova db")
-        self.procs.start("nova-api", py_entry("nova.cmd.api:main", *conf))
+        self.procs.start("nova-api", py_entry("nova.cmd.api:main", *conf, preload=self.shim))
         self._wait_http("nova", "nova-api")
 
     def computes(self) -> None:
         # The scheduler exits when Placement or Keystone do not answer at its start, and a compute
         # that cannot reach Placement waits a whole periodic interval: start them only now.
         conf = ["--config-file", str(self.etc / "nova.conf")]
-        self.procs.start("nova-conductor", py_entry("nova.cmd.conductor:main", *conf))
-        self.procs.start("nova-scheduler", py_entry("nova.cmd.scheduler:main", *conf))
+        self.procs.start("nova-conductor", py_entry("nova.cmd.conductor:main", *conf, preload=self.shim))
+        self.procs.start("nova-scheduler", py_entry("nova.cmd.scheduler:main", *conf, preload=self.shim))
         for host in COMPUTES:
             self.procs.start(
                 host,

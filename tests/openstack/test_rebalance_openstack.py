@@ -1,0 +1,294 @@
+"""The scheduler against the real box: read the inventory, plan, and live-migrate through the applier.
+
+Servers are booted with the fake driver all on compute1 (sy-az1), leaving sy-az2 and sy-az3 empty.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from scheduler.rebalance import rebalance
+
+from scheduler.apply import apply_plan
+from scheduler.executor import MoveFailed
+from scheduler.imbalance import imbalance, zone_utilization
+from scheduler.inventory import Inventory
+from scheduler.inventory_file import inventory_to_dict
+from scheduler.journal import DONE, FAILED
+from scheduler.move import Move
+from scheduler.openstack_executor import OpenStackExecutor
+from scheduler.openstack_source import ALLOWED_ZONES_KEY, OpenStackSource
+from scheduler.plan import Plan
+from stacks.load import load_stack
+
+pytestmark = pytest.mark.openstack
+
+TENANT = "edu"  # a dev-stack tenant (classification "important": no zone restriction)
+RUNNER = Path(__file__).with_name("apply_runner.py")
+ROOT = Path(__file__).resolve().parents[2]
+
+
+class Cloud:
+    """The edu project on the box, and how to boot an unbalanced fleet in it."""
+
+    def __init__(self, admin: Any, env: Any) -> None:
+        self.admin = admin
+        project = admin.identity.create_project(name=TENANT, domain_id="default")
+        admin_user = admin.identity.find_user("admin")
+        admin.identity.assign_project_role_to_user(project, admin_user, admin.identity.find_role("admin"))
+        self.project = project
+        self.conn = env.connect(project_name=TENANT)
+        image = admin.image.create_image(
+            name="fake-image", data=b"fake", disk_format="raw", container_format="bare", visibility="public"
+        )
+        admin.image.wait_for_status(image, status="active", wait=60)
+        self.image = image
+        self.flavor = admin.compute.create_flavor(name="g1.small", vcpus=2, ram=1024, disk=1)
+
+    def servers(self) -> list[Any]:
+        return list(self.admin.compute.servers(details=True, all_projects=True, project_id=self.project.id))
+
+    def clear(self) -> None:
+        servers = self.servers()
+        for server in servers:
+            self.admin.compute.delete_server(server)
+        for server in servers:
+            self.admin.compute.wait_for_delete(server, wait=60, interval=0.5)
+        for group in self.admin.compute.server_groups(all_projects=True):
+            self.admin.compute.delete_server_group(group)
+
+    def boot(self, names: list[str], host: str, **extra: Any) -> list[Any]:
+        made = [
+            self.conn.compute.create_server(
+                name=name,
+                image_id=self.image.id,
+                flavor_id=self.flavor.id,
+                networks="none",
+                host=host,
+                microversion="2.74",
+                **extra,
+            )
+            for name in names
+        ]
+        active = [self.conn.compute.wait_for_server(s, wait=120, interval=0.5) for s in made]
+        assert {s.compute_host for s in active} == {host}
+        return active
+
+    def unbalanced(self, count: int = 4) -> list[Any]:
+        """``count`` servers on compute1, nothing elsewhere."""
+        self.clear()
+        return self.boot([f"app-{i}" for i in range(count)], "compute1")
+
+    def hosts(self) -> dict[str, str]:
+        """Workload name -> compute host, as Nova says now."""
+        return {f"{TENANT}/{s.name}": s.compute_host for s in self.servers()}
+
+    def live_migrations(self, server_id: str) -> list[Any]:
+        return [
+            m
+            for m in self.admin.compute.migrations(instance_uuid=server_id)
+            if m.migration_type == "live-migration"
+        ]
+
+
+@pytest.fixture(scope="module")
+def cloud(os_conn: Any, openstack_box: Any) -> Iterator[Cloud]:
+    made = Cloud(os_conn, openstack_box)
+    yield made
+    made.clear()
+
+
+@pytest.fixture(scope="module")
+def stack() -> Any:
+    return load_stack(ROOT / "stacks" / "dev.yaml").spec
+
+
+def _imbalance(inv: Inventory) -> float:
+    return imbalance(zone_utilization(inv))
+
+
+def _plan(inv: Inventory) -> Plan:
+    plan = rebalance(inv)
+    assert plan.moves, plan.reason
+    return plan
+
+
+def test_source_reads_zones_capacities_groups_residency_and_caps(cloud: Cloud, stack: Any) -> None:
+    cloud.clear()
+    group = cloud.conn.compute.create_server_group(name="his", policy="anti-affinity")
+    cloud.boot(["his-0"], "compute2", scheduler_hints={"group": group.id})
+    cloud.boot(["his-1"], "compute3", scheduler_hints={"group": group.id})
+    cloud.boot(["pinned"], "compute1", metadata={ALLOWED_ZONES_KEY: "sy-az1, sy-az2"})
+
+    inv = OpenStackSource(cloud.admin, stack=stack).load()
+
+    assert [(z.name, z.region, [h.name for h in z.hosts]) for z in inv.zones] == [
+        ("sy-az1", "shenyang", ["compute1"]),
+        ("sy-az2", "shenyang", ["compute2"]),
+        ("sy-az3", "shenyang", ["compute3"]),
+    ]
+    # MediumFakeDriver: 10 vCPU at allocation ratio 4.0, 8192 MiB at 1.0 (Placement inventories).
+    assert {h.name: dict(h.capacity) for h in inv.hosts} == {
+        name: {"vcpu": 40.0, "ram_gib": 8.0} for name in ("compute1", "compute2", "compute3")
+    }
+    assert all(h.schedulable for h in inv.hosts)
+    ours = {w.name: w for w in inv.workloads if w.tenant == TENANT}
+    assert {n: (w.host, w.group, w.allowed_zones) for n, w in ours.items()} == {
+        "edu/his-0": ("compute2", "edu/his", None),
+        "edu/his-1": ("compute3", "edu/his", None),
+        "edu/pinned": ("compute1", None, frozenset({"sy-az1", "sy-az2"})),
+    }
+    assert all(dict(w.requests) == {"vcpu": 2.0, "ram_gib": 1.0} and w.movable for w in ours.values())
+    edu = inv.tenant(TENANT)
+    assert edu is not None
+    assert {z: dict(c) for z, c in edu.quota.items()} == {
+        z: {"vcpu": 64.0, "ram_gib": 128.0} for z in ("sy-az1", "sy-az2", "sy-az3")
+    }
+
+
+def test_inventory_cli_exports_the_live_inventory(cloud: Cloud, openstack_box: Any) -> None:
+    cloud.unbalanced(2)
+    done = subprocess.run(
+        [sys.executable, "-m", "govcloud", "inventory", "--openstack", "--stack", "stacks/dev.yaml"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env={**os.environ, **openstack_box.environ},
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    exported = yaml.safe_load(done.stdout)
+    stack = load_stack(ROOT / "stacks" / "dev.yaml").spec
+    assert exported == inventory_to_dict(OpenStackSource(cloud.admin, stack=stack).load())
+    assert sorted(w["name"] for w in exported["workloads"]) == ["edu/app-0", "edu/app-1"]
+
+
+def test_apply_moves_servers_to_the_planned_hosts(cloud: Cloud, tmp_path: Path) -> None:
+    cloud.unbalanced()
+    source = OpenStackSource(cloud.admin)
+    before = source.load()
+    plan = _plan(before)
+
+    report = apply_plan(
+        plan, source, OpenStackExecutor(cloud.admin), journal=tmp_path / "journal", dry_run=False
+    )
+
+    assert report.ok and report.count(DONE) == len(plan.moves), report.to_json()
+    hosts = cloud.hosts()
+    assert {m.workload: hosts[m.workload] for m in plan.moves} == {m.workload: m.to_host for m in plan.moves}
+    after = source.load()
+    assert _imbalance(after) < _imbalance(before)
+    assert _imbalance(after) == pytest.approx(plan.after.imbalance)
+    assert all(s.status == "ACTIVE" for s in cloud.servers())
+
+
+def test_killed_applier_resumes_each_server_moved_once_none_lost(
+    cloud: Cloud, openstack_box: Any, tmp_path: Path
+) -> None:
+    servers = cloud.unbalanced(5)
+    source = OpenStackSource(cloud.admin)
+    plan = _plan(source.load())
+    assert len(plan.moves) >= 3
+    plan_file, journal = tmp_path / "plan.json", tmp_path / "journal"
+    plan_file.write_text(json.dumps(plan.to_json()))
+    runner = subprocess.Popen(
+        [sys.executable, str(RUNNER), str(plan_file), str(journal)],
+        cwd=ROOT,
+        env={**os.environ, **openstack_box.environ, "PYTHONPATH": str(ROOT)},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    # Kill it while its second move is in flight: one move done, one intent without an outcome.
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and runner.poll() is None:
+        events = [json.loads(line)["event"] for line in _lines(journal)]
+        if events.count("intent") >= 2:
+            break
+        time.sleep(0.05)
+    assert runner.poll() is None, runner.communicate()
+    runner.send_signal(signal.SIGKILL)
+    runner.wait()
+    assert [json.loads(line).get("status") for line in _lines(journal)].count(DONE) == 1
+
+    report = apply_plan(plan, source, OpenStackExecutor(cloud.admin), journal=journal, dry_run=False)
+
+    assert report.resumed and report.ok, report.to_json()
+    hosts = cloud.hosts()
+    assert {m.workload: hosts[m.workload] for m in plan.moves} == {m.workload: m.to_host for m in plan.moves}
+    assert sorted(s.id for s in cloud.servers()) == sorted(s.id for s in servers)  # none lost
+    assert all(s.status == "ACTIVE" for s in cloud.servers())
+    moved = {m.workload for m in plan.moves}
+    for server in cloud.servers():
+        expected = 1 if f"{TENANT}/{server.name}" in moved else 0
+        assert len(cloud.live_migrations(server.id)) == expected, server.name
+
+
+class _DisablesTargetFirst:
+    """Fault injection: disables the first move's target compute service just before migrating."""
+
+    def __init__(self, admin: Any, inner: OpenStackExecutor) -> None:
+        self.admin, self.inner = admin, inner
+        self.disabled: str | None = None
+        self.failures: list[str] = []
+
+    def migrate(self, move: Move) -> None:
+        if self.disabled is None:
+            self.disabled = move.to_host
+            service = next(self.admin.compute.services(host=move.to_host, binary="nova-compute"))
+            self.admin.compute.disable_service(service, move.to_host, "nova-compute")
+        try:
+            self.inner.migrate(move)
+        except MoveFailed as failure:
+            self.failures.append(failure.reason)
+            raise
+
+
+def test_failed_live_migration_is_reported_and_the_rest_continues(cloud: Cloud, tmp_path: Path) -> None:
+    cloud.unbalanced()
+    source = OpenStackSource(cloud.admin)
+    before = source.load()
+    plan = _plan(before)
+    executor = _DisablesTargetFirst(cloud.admin, OpenStackExecutor(cloud.admin))
+    try:
+        report = apply_plan(
+            plan,
+            source,
+            executor,
+            journal=tmp_path / "journal",
+            dry_run=False,
+            planner=lambda inv, budget: rebalance(inv, max_moves=budget),
+        )
+    finally:
+        for service in cloud.admin.compute.services(binary="nova-compute"):
+            if service.status == "disabled":
+                cloud.admin.compute.enable_service(service, service.host, "nova-compute")
+
+    disabled = executor.disabled
+    failed = [s for s in report.steps if s.status == FAILED]
+    assert [s.move.to_host for s in failed] == [disabled], report.to_json()
+    assert failed[0].reason is not None and "Nova refused" in failed[0].reason
+    done = [s.move for s in report.steps if s.status == DONE]
+    assert done, report.to_json()  # the rest continued
+    hosts = cloud.hosts()
+    assert all(hosts[m.workload] == m.to_host for m in done)
+    assert disabled not in hosts.values()  # nothing went to the disabled host
+    assert len(hosts) == len(before.workloads)  # none lost
+    assert all(s.status == "ACTIVE" for s in cloud.servers())
+    assert _imbalance(source.load()) < _imbalance(before)
+
+
+def _lines(path: Path) -> list[str]:
+    try:
+        return [line for line in path.read_text().splitlines() if line.strip()]
+    except FileNotFoundError:
+        return []
