@@ -16,6 +16,7 @@ venv: $(STAMP)
 
 demo: venv
 	$(BIN)/govcloud validate stacks/dev.yaml
+	$(BIN)/govcloud rebalance --inventory scheduler/examples/dev-inventory.yaml
 
 lint: venv
 	$(BIN)/ruff check .

@@ -9,11 +9,11 @@ from collections.abc import Sequence
 from rich.console import Console
 
 from govcloud import __version__
-from govcloud.commands import inventory, schema, validate
+from govcloud.commands import drain, inventory, rebalance, schema, validate
 from govcloud.exit_codes import ExitCode
 from stacks.problem import SpecError
 
-COMMANDS = (validate, schema, inventory)
+COMMANDS = (validate, schema, rebalance, drain, inventory)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -65,7 +66,8 @@ class Plan:
             "after": self.after.to_json(),
         }
         if self.lower_bound is not None:
-            out["lower_bound"] = round(self.lower_bound, 6)
+            # rounded down, so the printed bound is still a bound
+            out["lower_bound"] = math.floor(self.lower_bound * 1e6) / 1e6
             out["gap"] = round(self.gap or 0.0, 6)
         if self.reason is not None:
             out["reason"] = self.reason

@@ -30,34 +30,107 @@ def group_zone_counts(inv: Inventory) -> dict[str, int]:
 
 
 class SafetyState:
-    """A running copy of an inventory's placement that checks and applies moves one at a time."""
+    """A running copy of an inventory's placement that checks and applies moves one at a time.
 
-    def __init__(self, inv: Inventory, *, baseline_groups: Mapping[str, int] | None = None) -> None:
+    Loads, quota use and replica spread are computed on first use for the hosts, tenant-zones and
+    groups a move touches, so checking a short plan against a large inventory stays cheap.
+    """
+
+    def __init__(
+        self,
+        inv: Inventory,
+        *,
+        baseline_groups: Mapping[str, int] | None = None,
+        focus: Iterable[Move] | None = None,
+    ) -> None:
         self.inv = inv
-        self.placement: dict[str, str] = {w.name: w.host for w in inv.workloads}
-        self.host_load: dict[str, Counter[str]] = {h.name: Counter() for h in inv.hosts}
-        self.quota_use: dict[tuple[str, str], Counter[str]] = {}
-        self.group_hosts: dict[str, Counter[str]] = {}
-        self.group_zones: dict[str, Counter[str]] = {}
+        self._moved_to: dict[str, str] = {}
+        self._host_load: dict[str, Counter[str]] = {}
+        self._quota_use: dict[tuple[str, str], Counter[str]] = {}
         self.moved: set[str] = set()
-        for workload in inv.workloads:
-            self._place(workload.name, workload.host, +1)
-        self.baseline_groups = dict(baseline_groups) if baseline_groups is not None else self._zone_counts()
+        self._baseline = dict(baseline_groups) if baseline_groups is not None else None
+        self._complete = False
+        self._by_group: dict[str, set[str]] = {}
+        self._index(focus)
 
-    def _zone_counts(self) -> dict[str, int]:
-        return {g: sum(1 for n in c.values() if n > 0) for g, c in self.group_zones.items()}
+    def _index(self, focus: Iterable[Move] | None) -> None:
+        """Sum loads and quota use, and list group members, for what ``focus`` touches (or all).
 
-    def _place(self, name: str, host: str, sign: int) -> None:
-        workload = self.inv.workload(name)
-        zone = self.inv.zone_of(host)
-        load = self.host_load[host]
-        use = self.quota_use.setdefault((workload.tenant or "", zone), Counter())
-        for resource, amount in workload.requests.items():
-            load[resource] += sign * amount
-            use[resource] += sign * amount
-        if workload.group is not None:
-            self.group_hosts.setdefault(workload.group, Counter())[host] += sign
-            self.group_zones.setdefault(workload.group, Counter())[zone] += sign
+        Always computed from the current placement, so a later full pass may overwrite them.
+        """
+        inv = self.inv
+        hosts: set[str] | None = None
+        tenant_zones: set[tuple[str, str]] | None = None
+        groups: set[str] | None = None
+        if focus is None:
+            self._complete = True
+        else:
+            hosts, tenant_zones, groups = set(), set(), set()
+            for move in focus:
+                hosts.update((move.from_host, move.to_host))
+                try:
+                    w = inv.workload(move.workload)
+                except KeyError:
+                    continue
+                if w.tenant is not None:
+                    tenant_zones.update(((w.tenant, move.from_zone), (w.tenant, move.to_zone)))
+                if w.group is not None:
+                    groups.add(w.group)
+        loads: dict[str, Counter[str]] = {h: Counter() for h in hosts or ()}
+        uses: dict[tuple[str, str], Counter[str]] = {k: Counter() for k in tenant_zones or ()}
+        members: dict[str, set[str]] = {g: set() for g in groups or ()}
+        for w in inv.workloads:
+            host = self._moved_to.get(w.name, w.host)
+            if hosts is None or host in hosts:
+                load = loads.setdefault(host, Counter())
+                for resource, amount in w.requests.items():
+                    load[resource] += amount
+            if w.tenant is not None:
+                key = (w.tenant, inv.zone_of(host))
+                if tenant_zones is None or key in tenant_zones:
+                    use = uses.setdefault(key, Counter())
+                    for resource, amount in w.requests.items():
+                        use[resource] += amount
+            if w.group is not None and (groups is None or w.group in groups):
+                members.setdefault(w.group, set()).add(w.name)
+        self._host_load.update(loads)
+        self._quota_use.update(uses)
+        self._by_group.update(members)
+
+    def _ensure(self, present: bool) -> None:
+        # Asked about something outside the focus: index everything once.
+        if not present and not self._complete:
+            self._index(None)
+
+    def where(self, name: str) -> str:
+        """The host ``name`` runs on in this state."""
+        return self._moved_to.get(name) or self.inv.workload(name).host
+
+    # --- views computed on demand and then kept up to date ------------------------------------------
+    def host_load(self, host: str) -> Counter[str]:
+        self._ensure(host in self._host_load)
+        return self._host_load.setdefault(host, Counter())
+
+    def quota_use(self, tenant: str, zone: str) -> Counter[str]:
+        self._ensure((tenant, zone) in self._quota_use)
+        return self._quota_use.setdefault((tenant, zone), Counter())
+
+    def group_hosts(self, group: str) -> Counter[str]:
+        self._ensure(group in self._by_group)
+        return Counter(self.where(name) for name in self._by_group.get(group, ()))
+
+    def group_zones(self, group: str) -> Counter[str]:
+        self._ensure(group in self._by_group)
+        return Counter(self.inv.zone_of(self.where(name)) for name in self._by_group.get(group, ()))
+
+    def baseline(self, group: str) -> int:
+        if self._baseline is None:
+            self._baseline = {}  # zone counts in the inventory this state started from
+        if group not in self._baseline:
+            self._baseline[group] = len(
+                {self.inv.zone_of(self.inv.workload(name).host) for name in self._by_group.get(group, ())}
+            )
+        return self._baseline[group]
 
     def violations(self, move: Move) -> list[str]:
         """Why ``move`` is unsafe in the current state (rules 1-4); empty when it is safe."""
@@ -66,7 +139,7 @@ class SafetyState:
             workload = inv.workload(move.workload)
         except KeyError:
             return [f"unknown workload {move.workload!r}"]
-        current = self.placement[move.workload]
+        current = self.where(move.workload)
         if move.from_host != current:
             return [f"{move.workload} runs on {current}, not on {move.from_host}"]
         try:
@@ -87,7 +160,7 @@ class SafetyState:
         if not target.schedulable:
             problems.append(f"host {target.name} is not schedulable")
         # rule 1: host capacity
-        load = self.host_load[target.name]
+        load = self.host_load(target.name)
         over = [r for r, v in load.items() if _exceeds(v, target.capacity.get(r, 0.0))]
         if over:
             problems.append(f"host {target.name} is already over capacity in {', '.join(sorted(over))}")
@@ -102,7 +175,7 @@ class SafetyState:
         # rule 2: tenant quota in the destination zone
         tenant = inv.tenant(workload.tenant)
         if tenant is not None and to_zone != from_zone:
-            use = self.quota_use.get((tenant.name, to_zone), Counter())
+            use = self.quota_use(tenant.name, to_zone)
             for resource, amount in sorted(workload.requests.items()):
                 cap = tenant.cap(to_zone, resource)
                 if cap is not None and amount > 0 and _exceeds(use[resource] + amount, cap):
@@ -113,26 +186,39 @@ class SafetyState:
         # rule 4: replica groups
         if workload.group is not None:
             group = workload.group
-            if self.group_hosts[group][target.name] > 0:
+            if self.group_hosts(group)[target.name] > 0:
                 problems.append(f"host {target.name} already runs a replica of group {group}")
-            zones = self.group_zones[group]
+            zones = self.group_zones(group)
             before = sum(1 for n in zones.values() if n > 0)
             after = before - (1 if zones[from_zone] == 1 else 0) + (1 if zones[to_zone] == 0 else 0)
             if to_zone != from_zone and after < before:
                 problems.append(f"group {group} would shrink from {before} to {after} zones")
-            elif after < self.baseline_groups.get(group, 0):
+            elif after < self.baseline(group):
                 problems.append(
-                    f"group {group} would occupy {after} zones, fewer than "
-                    f"{self.baseline_groups[group]} at the start"
+                    f"group {group} would occupy {after} zones, "
+                    f"fewer than {self.baseline(group)} at the start"
                 )
         return problems
 
     def apply(self, move: Move) -> None:
         """Apply ``move`` (assumed checked)."""
-        self._place(move.workload, move.from_host, -1)
-        self._place(move.workload, move.to_host, +1)
-        self.placement[move.workload] = move.to_host
-        self.moved.add(move.workload)
+        workload = self.inv.workload(move.workload)
+        old, new = move.from_host, move.to_host
+        loads = [self.host_load(old), self.host_load(new)]
+        uses = []
+        if workload.tenant is not None:
+            uses = [
+                self.quota_use(workload.tenant, move.from_zone),
+                self.quota_use(workload.tenant, move.to_zone),
+            ]
+        for resource, amount in workload.requests.items():
+            loads[0][resource] -= amount
+            loads[1][resource] += amount
+            if uses:
+                uses[0][resource] -= amount
+                uses[1][resource] += amount
+        self._moved_to[workload.name] = new
+        self.moved.add(workload.name)
 
 
 def move_violations(
@@ -143,12 +229,13 @@ def move_violations(
     ``baseline_groups`` (group -> zone count at the start of a plan, see :func:`group_zone_counts`)
     lets a caller that applies a plan step by step hold groups to their original spread.
     """
-    return SafetyState(inv, baseline_groups=baseline_groups).violations(move)
+    return SafetyState(inv, baseline_groups=baseline_groups, focus=[move]).violations(move)
 
 
 def plan_violations(inv: Inventory, moves: Iterable[Move], *, max_moves: int | None = None) -> list[str]:
     """Every rule 1-5 violation of applying ``moves`` in order from ``inv`` (empty when safe)."""
-    state = SafetyState(inv)
+    moves = list(moves)
+    state = SafetyState(inv, focus=moves)
     problems: list[str] = []
     count = 0
     for step, move in enumerate(moves, start=1):

@@ -1,0 +1,178 @@
+"""Peer benchmark: this scheduler against OpenStack Watcher's ``workload_stabilization`` and
+``workload_balance`` strategies on the same clusters, side by side.
+
+    python3 -m venv /tmp/watcher-venv && /tmp/watcher-venv/bin/pip install python-watcher
+    python -m bench.peer --watcher-python /tmp/watcher-venv/bin/python [--count 8]
+
+Watcher is not a dependency of this project (it is an OpenStack service with its own pinned stack),
+so it runs in its own virtualenv: bench/watcher_runner.py builds its compute model and a fake metrics
+source in-process, as Watcher's unit tests do, and repeats audits until a strategy proposes nothing
+more. Both tools' moves are then measured here the same way: moves, final zone imbalance
+(CONTRACTS.md section 2), host load spread (max - min host cpu utilization), safety-rule violations
+(capacity, quota, residency/pinning/cordon, replica groups, moved twice) and planning time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Mapping
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+from scheduler.imbalance import imbalance, zone_utilization
+from scheduler.inventory import Inventory
+from scheduler.inventory_file import inventory_to_dict, load_inventory
+from scheduler.move import Move
+from scheduler.rebalance import rebalance
+from scheduler.safety import SafetyState
+from scheduler.synthetic import random_inventory
+
+RUNNER = Path(__file__).with_name("watcher_runner.py")
+EXAMPLE = Path(__file__).resolve().parents[1] / "scheduler" / "examples" / "dev-inventory.yaml"
+RULES = (
+    ("capacity", ("capacity",)),
+    ("quota", ("quota",)),
+    ("residency/pin/cordon", ("allowed_zones", "pinned", "not schedulable")),
+    ("groups", ("replica", "group")),
+)
+
+
+def measure(inv: Inventory, moves: list[tuple[str, str]]) -> dict[str, float]:
+    """Apply ``moves`` (workload, to_host) one by one, counting every rule broken on the way."""
+    state = SafetyState(inv)
+    broken = dict.fromkeys([name for name, _ in RULES] + ["moved twice"], 0)
+    placement = {w.name: w.host for w in inv.workloads}
+    for name, to_host in moves:
+        if name in state.moved:
+            broken["moved twice"] += 1
+        move = Move(
+            name,
+            inv.workload(name).tenant,
+            placement[name],
+            to_host,
+            inv.zone_of(placement[name]),
+            inv.zone_of(to_host),
+        )
+        for problem in state.violations(move):
+            for rule, words in RULES:
+                if any(word in problem for word in words):
+                    broken[rule] += 1
+                    break
+        state.apply(move)
+        placement[name] = to_host
+    after = inv.with_placement(placement)
+    cpu = "vcpu" if "vcpu" in inv.resources else inv.resources[0]
+    loads: dict[str, float] = {}
+    for w in after.workloads:
+        loads[w.host] = loads.get(w.host, 0.0) + w.request(cpu)
+    host_util = [loads.get(h.name, 0.0) / h.capacity[cpu] for h in inv.hosts if h.capacity.get(cpu)]
+    return {
+        "moves": len(moves),
+        "imbalance": imbalance(zone_utilization(after)),
+        "host_spread": max(host_util) - min(host_util),
+        **broken,
+    }
+
+
+def watcher(python: str, inv: Inventory, strategy: str) -> tuple[list[tuple[str, str]], float]:
+    request = json.dumps({"inventory": inventory_to_dict(inv), "strategy": strategy, "rounds": 200})
+    out = subprocess.run([python, str(RUNNER)], input=request, capture_output=True, text=True, check=True)
+    result = json.loads(out.stdout.strip().splitlines()[-1])
+    return [(m["workload"], m["to_host"]) for m in result["moves"]], result["seconds"]
+
+
+def clusters(count: int) -> list[tuple[str, Inventory]]:
+    out = [("dev example", load_inventory(EXAMPLE))]
+    for seed in range(count):
+        inv = random_inventory(seed, workloads=60, hosts=12, zones=3, fill=0.6, skew=2.5)
+        # Watcher counts whole vCPUs and MiB: name the resources as it does.
+        out.append((f"random #{seed}", _rename(inv)))
+    return out
+
+
+def _rename(inv: Inventory) -> Inventory:
+    from dataclasses import replace
+
+    names = {"cpu": "vcpu", "memory_gib": "ram_gib"}
+
+    def amounts(m: Mapping[str, float]) -> dict[str, float]:
+        return {names.get(k, k): v for k, v in m.items()}
+
+    zones = tuple(
+        replace(z, hosts=tuple(replace(h, capacity=amounts(h.capacity)) for h in z.hosts)) for z in inv.zones
+    )
+    tenants = tuple(replace(t, quota={z: amounts(c) for z, c in t.quota.items()}) for t in inv.tenants)
+    workloads = tuple(replace(w, requests=amounts(w.requests)) for w in inv.workloads)
+    return Inventory(zones, tenants, workloads)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench.peer")
+    parser.add_argument("--watcher-python", default="/tmp/watcher-venv/bin/python")
+    parser.add_argument("--count", type=int, default=8)
+    args = parser.parse_args(argv)
+    console = Console(width=max(150, Console().width))
+    results: dict[str, list[dict[str, float]]] = {}
+    for name, inv in clusters(args.count):
+        runs: dict[str, tuple[list[tuple[str, str]], float]] = {}
+        for exact in (False, True):
+            t0 = time.perf_counter()
+            plan = rebalance(inv, exact=exact, time_limit=10.0)
+            runs["govcloud exact" if exact else "govcloud heuristic"] = (
+                [(m.workload, m.to_host) for m in plan.moves],
+                time.perf_counter() - t0,
+            )
+        for strategy in ("workload_stabilization", "workload_balance"):
+            runs[f"watcher {strategy}"] = watcher(args.watcher_python, inv, strategy)
+        before = imbalance(zone_utilization(inv))
+        for tool, (moves, seconds) in runs.items():
+            row = measure(inv, moves)
+            row.update(seconds=seconds, before=before)
+            results.setdefault(tool, []).append(row)
+        console.print(f"done: {name}", style="dim")
+    table = Table(
+        title=f"Peer benchmark: {args.count + 1} clusters (dev example + random, 60 VMs, 12 hosts, "
+        "3 zones), means",
+        title_justify="left",
+    )
+    columns = [
+        "tool",
+        "moves",
+        "zone imbalance",
+        "host spread",
+        "capacity",
+        "quota",
+        "residency/pin/cordon",
+        "groups",
+        "moved twice",
+        "time s",
+    ]
+    for column in columns:
+        table.add_column(column, justify="left" if column == "tool" else "right")
+    for tool, rows in results.items():
+        mean = {k: statistics.mean(r[k] for r in rows) for k in rows[0]}
+        table.add_row(
+            tool,
+            f"{mean['moves']:.1f}",
+            f"{mean['before']:.3f} → {mean['imbalance']:.3f}",
+            f"{mean['host_spread']:.3f}",
+            *(f"{sum(r[k] for r in rows):.0f}" for k in columns[4:9]),
+            f"{mean['seconds']:.2f}",
+        )
+    console.print(table)
+    console.print(
+        "Violations are totals over all clusters, counted move by move with the scheduler's safety "
+        "gate; Watcher does not model tenant quotas, residency or replica groups.",
+        style="dim",
+    )
+
+
+if __name__ == "__main__":
+    sys.exit(main())

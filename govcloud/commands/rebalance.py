@@ -1,0 +1,89 @@
+"""``govcloud rebalance --inventory FILE``: plan safe moves that even out zone utilization."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+from govcloud.exit_codes import ExitCode
+from govcloud.views.plan import render_plan
+from scheduler.inventory_file import InventoryError, load_inventory
+from scheduler.rebalance import rebalance
+
+
+def non_negative_int(text: str) -> int:
+    value = int(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be >= 0, got {value}")
+    return value
+
+
+def positive_float(text: str) -> float:
+    value = float(text)
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"must be > 0, got {text}")
+    return value
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "rebalance",
+        help="plan safe moves that even out zone utilization",
+        description=(
+            "Read an inventory (zones, hosts, tenants, workloads; see docs/inventory.md) and print a plan "
+            "of moves that lowers the zone imbalance without breaking host capacity, tenant quotas, "
+            "residency, pinning, cordons or replica groups at any step. Exit 0 with a plan (possibly "
+            "empty, with the reason), 2 for bad input."
+        ),
+    )
+    parser.add_argument("--inventory", required=True, metavar="FILE", help="inventory file (YAML or JSON)")
+    parser.add_argument("--max-moves", type=non_negative_int, metavar="N", help="at most N moves")
+    parser.add_argument(
+        "--exact", action="store_true", help="solve a MILP with HiGHS (small/medium inventories)"
+    )
+    parser.add_argument(
+        "--time-limit", type=positive_float, default=10.0, metavar="S", help="seconds to plan (default 10)"
+    )
+    parser.add_argument("--json", action="store_true", help="print the plan as JSON (CONTRACTS.md section 3)")
+    parser.set_defaults(func=run)
+
+
+@contextmanager
+def progress_bar(label: str) -> Iterator[Callable[[float], None] | None]:
+    """A progress bar on stderr when it is a terminal (a callback taking 0..1), else None."""
+    if not sys.stderr.isatty():
+        yield None
+        return
+    columns = (TextColumn(label), BarColumn(), TextColumn("{task.percentage:>3.0f}%"), TimeElapsedColumn())
+    with Progress(*columns, console=Console(stderr=True), transient=True) as progress:
+        task = progress.add_task(label, total=1.0)
+        yield lambda fraction: progress.update(task, completed=fraction)
+
+
+def bad_input(error: InventoryError) -> int:
+    err = Console(stderr=True)
+    for problem in error.problems:
+        err.print(f"[bold red]error[/]: {problem}", highlight=False, soft_wrap=True)
+    return ExitCode.BAD_INPUT
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        inv = load_inventory(args.inventory)
+    except InventoryError as error:
+        return bad_input(error)
+    with progress_bar("planning") as progress:
+        plan = rebalance(
+            inv, max_moves=args.max_moves, exact=args.exact, time_limit=args.time_limit, progress=progress
+        )
+    if args.json:
+        sys.stdout.write(json.dumps(plan.to_json(), indent=2, ensure_ascii=False) + "\n")
+    else:
+        render_plan(Console(), plan, args.inventory)
+    return ExitCode.OK
