@@ -55,38 +55,6 @@ COMPUTES = {"compute1": "sy-az1", "compute2": "sy-az2", "compute3": "sy-az3"}
 SERVICE_USERS = ("nova", "placement", "neutron", "glance", "cinder")
 READY_TIMEOUT = 180.0
 
-# Imported first by every Nova process (from DIR/lib). SQLite in WAL mode still fails a
-# deferred transaction that reads and then writes after another process wrote ("database is locked",
-# without waiting): oslo.db opens each transaction with a plain BEGIN, so make that BEGIN IMMEDIATE and
-# writers queue on the busy timeout instead.
-SQLITE_SHIM = """\
-import sqlite3
-import sqlite3.dbapi2
-
-
-class _Cursor(sqlite3.Cursor):
-    def execute(self, sql, *args):
-        if sql.strip().upper() == "BEGIN":
-            sql = "BEGIN IMMEDIATE"
-        return super().execute(sql, *args)
-
-
-class _Connection(sqlite3.Connection):
-    def cursor(self, factory=_Cursor):
-        return super().cursor(factory)
-
-
-_connect = sqlite3.dbapi2.connect
-
-
-def connect(*args, **kwargs):
-    kwargs.setdefault("factory", _Connection)
-    return _connect(*args, **kwargs)
-
-
-sqlite3.connect = sqlite3.dbapi2.connect = connect
-"""
-
 
 class BoxError(RuntimeError):
     """The box could not be brought up; the message carries the failing service's log tail."""
@@ -200,15 +168,10 @@ def all_log_tails(directory: Path, lines: int = 15) -> str:
     return "\n".join(log_tail(p, lines) for p in logs)
 
 
-def py_entry(target: str, *args: str, preload: Path | None = None) -> list[str]:
-    """argv running ``module:function`` under Debian's Python as if it were a console script.
-
-    ``preload``: a module file imported first (the SQLite shim).
-    """
+def py_entry(target: str, *args: str) -> list[str]:
+    """argv running ``module:function`` under Debian's Python as if it were a console script."""
     module, func = target.split(":")
     code = f"import sys; from {module} import {func} as m; sys.argv[0] = {func!r}; sys.exit(m())"
-    if preload is not None:
-        code = f"import sys; sys.path.insert(0, {str(preload.parent)!r}); import {preload.stem}; " + code
     return [SYSTEM_PYTHON, "-c", code, *args]
 
 
@@ -338,9 +301,8 @@ def _sqlite(directory: Path, name: str) -> str:
 def write_configs(d: Path) -> None:
     etc = d / "etc"
     share = COMMON_DIR / "usr" / "share"
-    for sub in ("log", "data", "etc", "lock", "state", "images", "keystone", "lib"):
+    for sub in ("log", "data", "etc", "lock", "state", "images", "keystone"):
         (d / sub).mkdir(parents=True, exist_ok=True)
-    (d / "lib" / "box_sqlite.py").write_text(SQLITE_SHIM)
     lock = {"lock_path": d / "lock"}
     rabbit = f"rabbit://guest:guest@{HOST}:{PORTS['rabbitmq']}/"
 
@@ -500,7 +462,6 @@ class Box:
     def __init__(self, directory: Path) -> None:
         self.d = directory
         self.etc = directory / "etc"
-        self.shim = directory / "lib" / "box_sqlite.py"
         self.procs = _Processes(directory)
         self.auth_url = f"http://{HOST}:{PORTS['keystone']}/v3"
         self.rest = _Rest(self.auth_url)
@@ -712,7 +673,7 @@ class Box:
 
     def nova_control(self) -> None:
         conf = ["--config-file", str(self.etc / "nova.conf")]
-        manage = lambda *a: py_entry("nova.cmd.manage:main", *conf, *a, preload=self.shim)  # noqa: E731
+        manage = lambda *a: py_entry("nova.cmd.manage:main", *conf, *a)  # noqa: E731
         self.procs.run("nova-setup", manage("api_db", "sync"))
         self.procs.run(
             "nova-setup",
@@ -725,15 +686,15 @@ class Box:
         for db in ("nova_api", "nova", "nova_cell0"):
             set_wal(_sqlite(self.d, db))
         self._mark("nova db")
-        self.procs.start("nova-api", py_entry("nova.cmd.api:main", *conf, preload=self.shim))
+        self.procs.start("nova-api", py_entry("nova.cmd.api:main", *conf))
         self._wait_http("nova", "nova-api")
 
     def computes(self) -> None:
         # The scheduler exits when Placement or Keystone do not answer at its start, and a compute
         # that cannot reach Placement waits a whole periodic interval: start them only now.
         conf = ["--config-file", str(self.etc / "nova.conf")]
-        self.procs.start("nova-conductor", py_entry("nova.cmd.conductor:main", *conf, preload=self.shim))
-        self.procs.start("nova-scheduler", py_entry("nova.cmd.scheduler:main", *conf, preload=self.shim))
+        self.procs.start("nova-conductor", py_entry("nova.cmd.conductor:main", *conf))
+        self.procs.start("nova-scheduler", py_entry("nova.cmd.scheduler:main", *conf))
         for host in COMPUTES:
             self.procs.start(
                 host,

@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 import yaml
-from scheduler.rebalance import rebalance
+from openstack import exceptions
 
 from scheduler.apply import apply_plan
 from scheduler.executor import MoveFailed
@@ -29,6 +29,7 @@ from scheduler.move import Move
 from scheduler.openstack_executor import OpenStackExecutor
 from scheduler.openstack_source import ALLOWED_ZONES_KEY, OpenStackSource
 from scheduler.plan import Plan
+from scheduler.rebalance import rebalance
 from stacks.load import load_stack
 
 pytestmark = pytest.mark.openstack
@@ -58,29 +59,46 @@ class Cloud:
     def servers(self) -> list[Any]:
         return list(self.admin.compute.servers(details=True, all_projects=True, project_id=self.project.id))
 
-    def clear(self) -> None:
-        servers = self.servers()
-        for server in servers:
-            self.admin.compute.delete_server(server)
-        for server in servers:
-            self.admin.compute.wait_for_delete(server, wait=60, interval=0.5)
+    def clear(self, name: str | None = None) -> None:
+        """Delete the project's servers (or those called ``name``) and server groups, one at a time."""
+        for server in self.servers():
+            if name is None or server.name == name:
+                for attempt in range(3):
+                    try:
+                        self.admin.compute.delete_server(server)
+                        break
+                    except exceptions.HttpException:
+                        if attempt == 2:
+                            raise
+                        time.sleep(1)
+                self.admin.compute.wait_for_delete(server, wait=60, interval=0.5)
+        if name is not None:
+            return
         for group in self.admin.compute.server_groups(all_projects=True):
             self.admin.compute.delete_server_group(group)
 
     def boot(self, names: list[str], host: str, **extra: Any) -> list[Any]:
-        made = [
-            self.conn.compute.create_server(
-                name=name,
-                image_id=self.image.id,
-                flavor_id=self.flavor.id,
-                networks="none",
-                host=host,
-                microversion="2.74",
-                **extra,
-            )
-            for name in names
-        ]
-        active = [self.conn.compute.wait_for_server(s, wait=120, interval=0.5) for s in made]
+        # One at a time, retried: the box's SQLite sometimes refuses a write under concurrent builds
+        # ("database is locked"), which fails a build; that is the box's limit, not the code's under test.
+        active = []
+        for name in names:
+            for attempt in range(3):
+                try:
+                    server = self.conn.compute.create_server(
+                        name=name,
+                        image_id=self.image.id,
+                        flavor_id=self.flavor.id,
+                        networks="none",
+                        host=host,
+                        microversion="2.74",
+                        **extra,
+                    )
+                    active.append(self.conn.compute.wait_for_server(server, wait=120, interval=0.5))
+                    break
+                except (exceptions.HttpException, exceptions.ResourceFailure):
+                    if attempt == 2:
+                        raise
+                    self.clear(name)
         assert {s.compute_host for s in active} == {host}
         return active
 
