@@ -1,9 +1,12 @@
 """Where a command reads the inventory from, and who moves workloads: shared by every subcommand.
 
-``add_source_arguments`` adds ``--inventory FILE | --openstack`` (with ``--stack FILE`` and
-``--os-cloud NAME``); ``source_from_args`` and ``executor_from_args`` build the matching
+``add_source_arguments`` adds ``--inventory FILE | --openstack | --kubernetes`` (with ``--stack FILE``
+and ``--os-cloud NAME`` for OpenStack, ``--kubeconfig FILE`` and ``--kube-context NAME`` for
+Kubernetes); ``source_from_args`` and ``executor_from_args`` build the matching
 :class:`~scheduler.source.InventorySource` and :class:`~scheduler.executor.Executor`. OpenStack
-credentials come from the usual ``OS_*`` variables or ``clouds.yaml`` (``--os-cloud``).
+credentials come from the usual ``OS_*`` variables or ``clouds.yaml`` (``--os-cloud``); Kubernetes
+ones from the kubeconfig (``--kubeconfig``, else ``$KUBECONFIG`` or ``~/.kube/config``), or the
+in-cluster service account when running in a pod.
 """
 
 from __future__ import annotations
@@ -35,6 +38,13 @@ def add_source_arguments(parser: argparse.ArgumentParser, *, required: bool = Tr
         help="stack file giving per-zone tenant caps and classification zones (with --openstack)",
     )
     parser.add_argument("--os-cloud", metavar="NAME", help="a cloud of clouds.yaml (with --openstack)")
+    group.add_argument(
+        "--kubernetes",
+        action="store_true",
+        help="read the live Kubernetes cluster of the kubeconfig (nodes by topology.kubernetes.io/zone)",
+    )
+    parser.add_argument("--kubeconfig", metavar="FILE", help="kubeconfig file (with --kubernetes)")
+    parser.add_argument("--kube-context", metavar="NAME", help="kubeconfig context (with --kubernetes)")
 
 
 def openstack_connection(cloud: str | None = None) -> Any:
@@ -51,8 +61,30 @@ def openstack_connection(cloud: str | None = None) -> Any:
     return conn
 
 
+def kubernetes_client(kubeconfig: str | None = None, context: str | None = None) -> Any:
+    """A kubernetes ApiClient from a kubeconfig (or the in-cluster service account); SourceError if none."""
+    import os
+
+    from kubernetes import config
+
+    try:
+        if kubeconfig is None and context is None and "KUBERNETES_SERVICE_HOST" in os.environ:
+            config.load_incluster_config()
+            from kubernetes import client
+
+            return client.ApiClient()
+        return config.new_client_from_config(config_file=kubeconfig, context=context)
+    except (config.ConfigException, OSError, ValueError, TypeError) as error:
+        where = f"kubeconfig {kubeconfig}" if kubeconfig else "the default kubeconfig"
+        raise SourceError(f"cannot configure Kubernetes access ({where}): {error}") from error
+
+
 def source_from_args(args: argparse.Namespace) -> InventorySource:
     """The inventory source the options name."""
+    if getattr(args, "kubernetes", False):
+        from scheduler.kubernetes_source import KubernetesSource
+
+        return KubernetesSource(kubernetes_client(args.kubeconfig, args.kube_context))
     if getattr(args, "openstack", False):
         from scheduler.openstack_source import OpenStackSource
 
@@ -63,6 +95,10 @@ def source_from_args(args: argparse.Namespace) -> InventorySource:
 
 def executor_from_args(args: argparse.Namespace) -> Executor | None:
     """The executor for a live source, or None for a file (nothing to move)."""
+    if getattr(args, "kubernetes", False):
+        from scheduler.kubernetes_executor import KubernetesExecutor
+
+        return KubernetesExecutor(kubernetes_client(args.kubeconfig, args.kube_context))
     if getattr(args, "openstack", False):
         from scheduler.openstack_executor import OpenStackExecutor
 

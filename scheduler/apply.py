@@ -147,13 +147,18 @@ def _simulate(
     inv: Inventory, moves: Sequence[Move], baseline: Mapping[str, int]
 ) -> tuple[Inventory, str | None]:
     """Apply ``moves`` in order to a copy of ``inv``; the state reached and the first violation."""
-    state = SafetyState(inv, baseline_groups=baseline)
+    state = SafetyState(inv, baseline_groups=baseline, focus=moves)
     for move in moves:
         problems = state.violations(move)
         if problems:
-            return inv.with_placement(state.placement), f"{move.workload}: {'; '.join(problems)}"
+            return _reached(inv, state), f"{move.workload}: {'; '.join(problems)}"
         state.apply(move)
-    return inv.with_placement(state.placement), None
+    return _reached(inv, state), None
+
+
+def _reached(inv: Inventory, state: SafetyState) -> Inventory:
+    """``inv`` with the moves ``state`` applied."""
+    return inv.with_placement({name: state.where(name) for name in state.moved})
 
 
 def _still_good(inv: Inventory, moves: Sequence[Move], baseline: Mapping[str, int]) -> str | None:
@@ -178,7 +183,9 @@ class _Run:
         executor: Executor,
         limits: ApplyLimits,
         planner: Planner | None,
+        on_step: Callable[[Step], None] | None = None,
     ) -> None:
+        self.on_step = on_step
         self.journal = journal
         self.state = state
         self.source = source
@@ -193,21 +200,17 @@ class _Run:
 
     def settle(self, move: Move, status: str, reason: str | None = None) -> None:
         self.journal.outcome(self.state.run, move, status, reason)
-        self.steps.append(Step(move, status, reason))
+        step = Step(move, status, reason)
+        self.steps.append(step)
+        if self.on_step is not None:
+            self.on_step(step)
 
     def reconcile(self) -> None:
         """Settle each move whose intent was written by an interrupted run but whose outcome was not."""
         for move, since in self.state.open_intents:
-            inv = self.source.load()
-            host = _locate(inv, self.executor, move, since)
-            if host == move.to_host:
-                self.settle(move, DONE, "found on the target after an interrupted run")
-            elif host == move.from_host:
-                continue  # never happened (or rolled back): still pending, retried if still safe
-            elif host is None:
-                self.settle(move, UNKNOWN, "gone from the live state after an interrupted run; not retried")
-            else:
-                self.settle(move, FAILED, f"found on {host}, not on {move.to_host}, after an interrupted run")
+            settled = _settle_open_intent(self.source.load(), self.executor, move, since)
+            if settled is not None:
+                self.settle(move, *settled)
 
     def replan_if_needed(self, inv: Inventory) -> None:
         pending = self.state.pending()
@@ -232,10 +235,13 @@ class _Run:
     def batch(self, inv: Inventory) -> list[Move]:
         """The next moves to start together (at most ``concurrency``), settling skipped ones."""
         chosen: list[Move] = []
-        simulated = SafetyState(inv, baseline_groups=self.state.baseline_groups)
+        pending = self.state.pending()
+        simulated = SafetyState(
+            inv, baseline_groups=self.state.baseline_groups, focus=pending[: self.limits.concurrency]
+        )
         names = _names(inv)
         busy: set[str] = set()
-        for move in self.state.pending():
+        for move in pending:
             if len(chosen) >= self.limits.concurrency:
                 break
             if move.workload not in names:
@@ -291,6 +297,21 @@ class _Run:
         return False
 
 
+def _settle_open_intent(
+    inv: Inventory, executor: Executor, move: Move, since: float
+) -> tuple[str, str] | None:
+    """(status, reason) for a move whose intent has no outcome, from where the workload is now; None
+    when it is still on its source host (it never moved: still pending, retried if still safe)."""
+    host = _locate(inv, executor, move, since)
+    if host == move.to_host:
+        return DONE, "found on the target after an interrupted run"
+    if host == move.from_host:
+        return None
+    if host is None:
+        return UNKNOWN, "gone from the live state after an interrupted run; not retried"
+    return FAILED, f"found on {host}, not on {move.to_host}, after an interrupted run"
+
+
 def _attempt(executor: Executor, move: Move) -> str | None:
     """Run one move; the failure reason, or None when done. Anything but MoveFailed propagates:
     its outcome is unknown, so the intent stays open and the next run settles it from the live state."""
@@ -315,7 +336,12 @@ def _locate(inv: Inventory, executor: Executor, move: Move, since: float) -> str
 
 
 def _dry_run(
-    plan: Plan, source: InventorySource, journal: Path, limits: ApplyLimits, run: RunState | None
+    plan: Plan,
+    source: InventorySource,
+    executor: Executor,
+    journal: Path,
+    limits: ApplyLimits,
+    run: RunState | None,
 ) -> ApplyReport:
     inv = source.load()
     steps: list[Step] = []
@@ -324,10 +350,16 @@ def _dry_run(
     counter = LimitCounter(limits)
     if run is not None:
         steps = [Step(o.move, o.status, o.reason, resumed=True) for o in run.outcomes.values()]
-        moves = run.pending()
+        settled: set[str] = set()
+        for move, since in run.open_intents:  # what resuming would record (read-only)
+            found = _settle_open_intent(inv, executor, move, since)
+            if found is not None:
+                steps.append(Step(move, *found))
+                settled.add(move.workload)
+        moves = [m for m in run.pending() if m.workload not in settled]
         baseline = run.baseline_groups
         counter = LimitCounter(limits, run.attempted)
-    state = SafetyState(inv, baseline_groups=baseline)
+    state = SafetyState(inv, baseline_groups=baseline, focus=moves)
     names = _names(inv)
     for move in moves:
         if move.workload not in names:
@@ -344,7 +376,7 @@ def _dry_run(
         state.apply(move)
         counter.spend(move)
         steps.append(Step(move, WOULD_MOVE))
-    after = _imbalance(inv.with_placement(state.placement))
+    after = _imbalance(_reached(inv, state))
     return ApplyReport(
         run=None if run is None else run.run,
         dry_run=True,
@@ -366,6 +398,7 @@ def apply_plan(
     limits: ApplyLimits | None = None,
     dry_run: bool = True,
     planner: Planner | None = None,
+    on_step: Callable[[Step], None] | None = None,
 ) -> ApplyReport:
     """Carry out ``plan`` through ``executor``, journaled in ``journal``, within ``limits``.
 
@@ -373,7 +406,8 @@ def apply_plan(
     (see :func:`unfinished_plan`), else :class:`JournalError`. With ``dry_run`` (the default) nothing
     is written or moved: the report says what would happen against the live state now. ``journal``
     is a path (or an unopened :class:`Journal`, e.g. one that injects faults in tests). ``planner``
-    re-plans the remaining moves when the live state departs from the plan.
+    re-plans the remaining moves when the live state departs from the plan; ``on_step`` is called with
+    each step as soon as its outcome is journaled (progress for long runs).
     """
     limits = limits or ApplyLimits()
     book = journal if isinstance(journal, Journal) else Journal(journal)
@@ -383,7 +417,7 @@ def apply_plan(
         current = runs[-1] if runs and not runs[-1].ended else None
         if current is not None:
             _check_same_plan(journal, current, plan)
-        return _dry_run(plan, source, journal, limits, current)
+        return _dry_run(plan, source, executor, journal, limits, current)
 
     with book:
         start = source.load()
@@ -395,7 +429,7 @@ def apply_plan(
             earlier = [Step(o.move, o.status, o.reason, resumed=True) for o in state.outcomes.values()]
         else:
             state = book.start(uuid.uuid4().hex, plan.to_json(), group_zone_counts(start))
-        run = _Run(book, state, source, executor, limits, planner)
+        run = _Run(book, state, source, executor, limits, planner, on_step)
         run.reconcile()
         while run.stopped is None and state.pending():
             inv = source.load()

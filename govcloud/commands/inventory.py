@@ -1,4 +1,4 @@
-"""``govcloud inventory --openstack``: export the live inventory as a CONTRACTS.md section 1 file."""
+"""``govcloud inventory --openstack|--kubernetes``: export the live inventory (CONTRACTS.md section 1)."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from rich.console import Console
 from govcloud.exit_codes import ExitCode
 from govcloud.sources import SourceError, add_source_arguments, source_from_args
 from scheduler.inventory_file import InventoryError, inventory_to_dict
+from scheduler.kubernetes_source import KubernetesSourceError
 from scheduler.openstack_source import OpenStackSourceError
 
 
@@ -32,7 +33,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     try:
         inventory = source_from_args(args).load()
-    except (SourceError, InventoryError, OpenStackSourceError) as error:
+    except (SourceError, InventoryError, OpenStackSourceError, KubernetesSourceError) as error:
         Console(stderr=True).print(f"[bold red]error[/]: {error}", highlight=False, soft_wrap=True)
         return ExitCode.BAD_INPUT
     data = inventory_to_dict(inventory)

@@ -11,9 +11,22 @@ from contextlib import contextmanager
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
+from govcloud.applying import (
+    SOURCE_ERRORS,
+    add_apply_arguments,
+    apply_from_args,
+    exit_code,
+    resumable_plan,
+    source_kind,
+)
+from govcloud.applying import source_error as bad_source
 from govcloud.exit_codes import ExitCode
+from govcloud.sources import add_source_arguments, source_from_args
+from govcloud.views.apply import render_apply
 from govcloud.views.plan import render_plan
-from scheduler.inventory_file import InventoryError, load_inventory
+from scheduler.inventory import Inventory
+from scheduler.inventory_file import InventoryError
+from scheduler.plan import Plan
 from scheduler.rebalance import rebalance
 
 
@@ -42,7 +55,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
             "empty, with the reason), 2 for bad input."
         ),
     )
-    parser.add_argument("--inventory", required=True, metavar="FILE", help="inventory file (YAML or JSON)")
+    add_source_arguments(parser)
+    add_apply_arguments(parser)
     parser.add_argument("--max-moves", type=non_negative_int, metavar="N", help="at most N moves")
     parser.add_argument(
         "--exact", action="store_true", help="solve a MILP with HiGHS (small/medium inventories)"
@@ -74,16 +88,30 @@ def bad_input(error: InventoryError) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
+    def planner(inv: Inventory, budget: int | None) -> Plan:
+        return rebalance(inv, max_moves=budget, exact=args.exact, time_limit=args.time_limit)
+
     try:
-        inv = load_inventory(args.inventory)
-    except InventoryError as error:
-        return bad_input(error)
-    with progress_bar("planning") as progress:
-        plan = rebalance(
-            inv, max_moves=args.max_moves, exact=args.exact, time_limit=args.time_limit, progress=progress
-        )
+        source = source_from_args(args)
+        plan = resumable_plan(args)
+        if plan is None:
+            inv = source.load()
+            with progress_bar("planning") as progress:
+                plan = rebalance(
+                    inv,
+                    max_moves=args.max_moves,
+                    exact=args.exact,
+                    time_limit=args.time_limit,
+                    progress=progress,
+                )
+        report = apply_from_args(args, source, plan, planner)
+    except SOURCE_ERRORS as error:
+        return bad_source(error)
     if args.json:
-        sys.stdout.write(json.dumps(plan.to_json(), indent=2, ensure_ascii=False) + "\n")
+        out = plan.to_json() if report is None else {**plan.to_json(), "apply": report.to_json()}
+        sys.stdout.write(json.dumps(out, indent=2, ensure_ascii=False) + "\n")
     else:
-        render_plan(Console(), plan, args.inventory)
-    return ExitCode.OK
+        render_plan(Console(), plan, args.inventory or source_kind(args))
+        if report is not None:
+            render_apply(Console(), report)
+    return exit_code(report)

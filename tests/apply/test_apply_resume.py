@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,7 @@ from inmemory_cloud import Cloud, Crash, CrashingJournal, Faults, spread_moves, 
 
 from scheduler.apply import apply_plan, unfinished_plan
 from scheduler.journal import DONE, Journal
+from scheduler.limits import ApplyLimits
 from scheduler.plan import Plan, Snapshot
 
 MOVES = 3
@@ -131,3 +133,40 @@ def test_torn_last_line_is_cut_before_appending(tmp_path: Path) -> None:
     assert run_once(cloud, plan, path, Faults(None))
     assert all(line.startswith("{") and line.endswith("}") for line in path.read_text().splitlines())
     assert_exactly_once(cloud, plan, path)
+
+
+def test_crash_anywhere_with_two_moves_in_flight(tmp_path: Path) -> None:
+    # Moves run two at a time (distinct hosts); whatever the interleaving, a crash at any point and a
+    # resume still move each workload exactly once.
+    limits = ApplyLimits(concurrency=2)
+    for point in range(0, POINTS, 2):
+        cloud = Cloud(two_zones())
+        plan = make_plan(cloud)
+        path = tmp_path / f"journal-{point}.jsonl"
+        faults = Faults(point)
+        cloud.faults = faults
+        with contextlib.suppress(Crash):
+            apply_plan(
+                plan, cloud, cloud, journal=CrashingJournal(path, faults), limits=limits, dry_run=False
+            )
+        cloud.faults = Faults(None)
+        apply_plan(plan, cloud, cloud, journal=path, limits=limits, dry_run=False)
+        assert_exactly_once(cloud, plan, path)
+
+
+def test_dry_run_of_an_interrupted_run_shows_the_resume_and_writes_nothing(tmp_path: Path) -> None:
+    cloud = Cloud(two_zones())
+    plan = make_plan(cloud)
+    path = tmp_path / "journal.jsonl"
+    # die right after w1 moved, before its outcome: w0 done, w1 in the crash window, w2 not started
+    assert not run_once(cloud, plan, path, Faults(3 + (3 + 2 + 3) + 3 + 1))
+    before = path.read_bytes()
+    report = apply_plan(plan, cloud, cloud, journal=path)
+    assert report.dry_run and report.resumed
+    assert [(s.move.workload, s.status, s.resumed) for s in report.steps] == [
+        ("w0", DONE, True),
+        ("w1", DONE, False),  # found on its target: resuming will record it done
+        ("w2", "would-move", False),
+    ]
+    assert path.read_bytes() == before
+    assert cloud.migrations["w2"] == 0

@@ -7,6 +7,8 @@ import time
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from inmemory_cloud import Cloud, spread_moves, two_zones
 
 from scheduler.apply import WOULD_MOVE, apply_plan
@@ -113,7 +115,7 @@ def test_failed_move_is_reported_and_rest_continues(tmp_path: Path) -> None:
     assert not report.ok
 
 
-def test_failure_that_makes_the_rest_unsafe_stops_without_planner(tmp_path: Path) -> None:
+def test_group_spread_is_held_at_every_step(tmp_path: Path) -> None:
     # g0 and g1 are replicas of one group in zones a and b; the plan swaps them across zones.
     base = two_zones(2)
     workloads = (
@@ -213,3 +215,98 @@ def test_concurrency_runs_moves_on_distinct_hosts_together(tmp_path: Path) -> No
     assert [s.status for s in report.steps] == [DONE] * 4
     assert active[1] == 2
     assert all(cloud.migrations[m.workload] == 1 for m in plan.moves)
+
+
+def test_each_step_is_reported_as_it_happens(tmp_path: Path) -> None:
+    cloud = Cloud(two_zones())
+    inv = cloud.load()
+    plan = make_plan(inv, spread_moves(inv, 2))
+    seen: list[tuple[str, str, int]] = []
+    report = apply_plan(
+        plan,
+        cloud,
+        cloud,
+        journal=tmp_path / "j.jsonl",
+        dry_run=False,
+        on_step=lambda step: seen.append((step.move.workload, step.status, sum(cloud.migrations.values()))),
+    )
+    # called right after each outcome, before the next move starts
+    assert seen == [("w0", DONE, 1), ("w1", DONE, 2)]
+    assert statuses(report) == [(w, s) for w, s, _ in seen]
+
+
+def dependent_plan() -> tuple[Cloud, Plan]:
+    """Zone a is hot; b1 is nearly full: the plan first makes room on b1 (big: b1 -> b2, within zone b),
+    then moves w0 from a into b1."""
+    base = two_zones(4)
+    extra = (
+        Workload("h1", "tax", "a1", {"cpu": 8}),
+        Workload("h2", "tax", "a2", {"cpu": 8}),
+        Workload("big", "tax", "b1", {"cpu": 15}),
+    )
+    inv = Inventory(base.zones, (), (*base.workloads, *extra))
+    cloud = Cloud(inv)
+    moves = (Move("big", "tax", "b1", "b2", "b", "b"), Move("w0", "health", "a1", "b1", "a", "b"))
+    return cloud, make_plan(inv, moves)
+
+
+def fail_big(move: Move) -> None:
+    if move.workload == "big":
+        raise MoveFailed("migration of big timed out")
+
+
+def test_failure_that_makes_the_rest_unsafe_stops_without_planner(tmp_path: Path) -> None:
+    cloud, plan = dependent_plan()
+    cloud.before_migrate = fail_big
+    report = apply_plan(plan, cloud, cloud, journal=tmp_path / "j.jsonl", dry_run=False)
+    assert statuses(report) == [("big", FAILED), ("w0", SKIPPED)]
+    assert "would exceed its cpu capacity" in (report.steps[1].reason or "")
+    assert report.stopped is not None and "no planner" in report.stopped
+    assert cloud.migrations["w0"] == 0
+
+
+def test_failure_that_makes_the_rest_unsafe_is_replanned(tmp_path: Path) -> None:
+    cloud, plan = dependent_plan()
+    cloud.before_migrate = fail_big
+
+    def planner(live: Inventory, budget: int | None) -> Plan:
+        assert not live.workload("big").movable  # tried once already: stays put
+        return make_plan(live, (Move("w0", "health", "a1", "b2", "a", "b"),))
+
+    report = apply_plan(plan, cloud, cloud, journal=tmp_path / "j.jsonl", dry_run=False, planner=planner)
+    assert statuses(report) == [("big", FAILED), ("w0", DONE)]
+    assert cloud.placement()["w0"] == "b2"
+    assert len(report.replans) == 1 and "no longer safe" in report.replans[0]
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    per_run=st.one_of(st.none(), st.integers(0, 6)),
+    per_zone=st.one_of(st.none(), st.integers(0, 6)),
+    per_tenant=st.one_of(st.none(), st.integers(0, 4)),
+    count=st.integers(0, 6),
+)
+def test_limits_always_hold(
+    tmp_path_factory: pytest.TempPathFactory,
+    per_run: int | None,
+    per_zone: int | None,
+    per_tenant: int | None,
+    count: int,
+) -> None:
+    cloud = Cloud(two_zones(6))
+    inv = cloud.load()
+    plan = make_plan(inv, spread_moves(inv, count))
+    limits = ApplyLimits(per_run=per_run, per_zone=per_zone, per_tenant=per_tenant)
+    path = tmp_path_factory.mktemp("limits") / "j.jsonl"
+    report = apply_plan(plan, cloud, cloud, journal=path, limits=limits, dry_run=False)
+    done = [s.move for s in report.steps if s.status == DONE]
+    assert [s.move for s in report.steps] == list(plan.moves)  # every move accounted for, in order
+    assert per_run is None or len(done) <= per_run
+    for zone in ("a", "b"):
+        assert per_zone is None or sum(zone in (m.from_zone, m.to_zone) for m in done) <= per_zone
+    for tenant in ("health", "tax"):
+        assert per_tenant is None or sum(m.tenant == tenant for m in done) <= per_tenant
+    # nothing was held back needlessly: with no limit at all, everything moves
+    if per_run is None and per_zone is None and per_tenant is None:
+        assert len(done) == count
+    assert sum(cloud.migrations.values()) == len(done)

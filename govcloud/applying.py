@@ -1,0 +1,143 @@
+"""Applying a plan from the command line: the ``--apply`` options and the call into the applier.
+
+Shared by every command that moves workloads. Without ``--apply`` a live source gets a dry run (what
+would move, within the limits, against the live state now); with it, the moves go through
+:func:`scheduler.apply.apply_plan` with a journal, so an interrupted run resumes on the next call.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from rich.console import Console
+
+from govcloud.exit_codes import ExitCode
+from govcloud.sources import SourceError, executor_from_args
+from scheduler.apply import ApplyReport, Planner, Step, apply_plan, unfinished_plan
+from scheduler.inventory_file import InventoryError
+from scheduler.journal import JournalError
+from scheduler.kubernetes_source import KubernetesSourceError
+from scheduler.limits import ApplyLimits
+from scheduler.openstack_source import OpenStackSourceError
+from scheduler.plan import Plan
+from scheduler.source import InventorySource
+
+# Everything a source, executor or journal raises for input or environment problems (exit 2).
+SOURCE_ERRORS = (SourceError, InventoryError, OpenStackSourceError, KubernetesSourceError, JournalError)
+
+
+def _count(text: str) -> int:
+    value = int(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be >= 0, got {value}")
+    return value
+
+
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be >= 1, got {value}")
+    return value
+
+
+def add_apply_arguments(parser: argparse.ArgumentParser) -> None:
+    """``--apply``, ``--journal``, ``--max-moves-per-zone``, ``--max-moves-per-tenant``, ``--concurrency``."""
+    parser.add_argument(
+        "--apply",
+        action="store_true",
+        help="carry out the plan on the live source (default: dry run, nothing moves)",
+    )
+    parser.add_argument(
+        "--journal",
+        metavar="FILE",
+        help="applier journal; an unfinished run in it is resumed (default .govcloud/journal-SOURCE.jsonl)",
+    )
+    parser.add_argument("--max-moves-per-zone", type=_count, metavar="N", help="at most N moves touch a zone")
+    parser.add_argument("--max-moves-per-tenant", type=_count, metavar="N", help="at most N moves per tenant")
+    parser.add_argument(
+        "--concurrency", type=_positive, default=1, metavar="N", help="moves in flight at once (default 1)"
+    )
+
+
+def source_kind(args: argparse.Namespace) -> str:
+    """ "kubernetes", "openstack" or "inventory"."""
+    for kind in ("kubernetes", "openstack"):
+        if getattr(args, kind, False):
+            return kind
+    return "inventory"
+
+
+def journal_path(args: argparse.Namespace) -> Path:
+    """The journal the options name, or the default for the source."""
+    if getattr(args, "journal", None):
+        return Path(args.journal)
+    return Path(".govcloud") / f"journal-{source_kind(args)}.jsonl"
+
+
+def limits_from_args(args: argparse.Namespace) -> ApplyLimits:
+    return ApplyLimits(
+        per_run=getattr(args, "max_moves", None),
+        per_zone=args.max_moves_per_zone,
+        per_tenant=args.max_moves_per_tenant,
+        concurrency=args.concurrency,
+    )
+
+
+def resumable_plan(args: argparse.Namespace) -> Plan | None:
+    """For a live source, the plan of an unfinished run in the journal: ``--apply`` resumes it instead
+    of re-planning, and a dry run shows what that resume would do."""
+    if source_kind(args) == "inventory":
+        return None
+    return unfinished_plan(journal_path(args))
+
+
+def apply_from_args(
+    args: argparse.Namespace, source: InventorySource, plan: Plan, planner: Planner | None
+) -> ApplyReport | None:
+    """Dry-run or apply ``plan`` as the options say; None for a file source without ``--apply``.
+
+    Raises SourceError when ``--apply`` is asked of a source that cannot move anything.
+    """
+    if source_kind(args) == "inventory":
+        if args.apply:
+            raise SourceError("--apply needs a live source (--openstack or --kubernetes); a file cannot move")
+        return None
+    executor = executor_from_args(args)
+    if executor is None:  # pragma: no cover - every live source has an executor
+        raise SourceError(f"no executor for {source_kind(args)}")
+    err = Console(stderr=True)
+
+    def progress(step: Step) -> None:
+        move = step.move
+        why = f" ({step.reason})" if step.reason else ""
+        err.print(
+            f"{step.status}: {move.workload} {move.from_host} -> {move.to_host}{why}",
+            highlight=False,
+            soft_wrap=True,
+        )
+
+    return apply_plan(
+        plan,
+        source,
+        executor,
+        journal=journal_path(args),
+        limits=limits_from_args(args),
+        dry_run=not args.apply,
+        planner=planner,
+        on_step=progress,
+    )
+
+
+def exit_code(report: ApplyReport | None) -> int:
+    """0 when nothing failed (or nothing was applied), 1 when a move failed or ended unknown."""
+    return ExitCode.OK if report is None or report.ok else ExitCode.FINDINGS
+
+
+def source_error(error: Exception) -> int:
+    """Print a source/journal error (no traceback) and return the bad-input exit code."""
+    err = Console(stderr=True)
+    problems = error.problems if isinstance(error, InventoryError) else (str(error),)
+    for problem in problems:
+        err.print(f"[bold red]error[/]: {problem}", highlight=False, soft_wrap=True)
+    return ExitCode.BAD_INPUT
