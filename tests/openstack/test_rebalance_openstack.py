@@ -61,8 +61,11 @@ class Cloud:
 
     def clear(self, name: str | None = None) -> None:
         """Delete the project's servers (or those called ``name``) and server groups, one at a time."""
-        for server in self.servers():
-            if name is None or server.name == name:
+        for _ in range(3):
+            doomed = [s for s in self.servers() if name is None or s.name == name]
+            if not doomed:
+                break
+            for server in doomed:
                 for attempt in range(3):
                     try:
                         self.admin.compute.delete_server(server)
@@ -72,6 +75,7 @@ class Cloud:
                             raise
                         time.sleep(1)
                 self.admin.compute.wait_for_delete(server, wait=60, interval=0.5)
+        assert not [s for s in self.servers() if name is None or s.name == name], "servers survived deletion"
         if name is not None:
             return
         for group in self.admin.compute.server_groups(all_projects=True):
