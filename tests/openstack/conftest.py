@@ -7,13 +7,16 @@ that needs it, with the services' log tails; it never skips.
 from __future__ import annotations
 
 import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import openstack_box as box
 import pytest
+
+sys.path.insert(0, str(Path(__file__).parent))  # openstack_box, under any --import-mode
+import openstack_box as box
 
 _FAILED: list[str] = []
 

@@ -309,6 +309,20 @@ def test_failed_live_migration_is_reported_and_the_rest_continues(cloud: Cloud, 
     assert _imbalance(source.load()) < _imbalance(before)
 
 
+def test_executor_gives_up_after_its_timeout(cloud: Cloud) -> None:
+    (server,) = cloud.unbalanced(1)
+    move = Move(f"{TENANT}/{server.name}", TENANT, "compute1", "compute2", "sy-az1", "sy-az2")
+
+    with pytest.raises(MoveFailed, match=r"not ACTIVE on compute2 after 0 s"):
+        OpenStackExecutor(cloud.admin, timeout=0.0).migrate(move)
+
+    # The migration Nova started goes on; once it settles, a retry is a no-op that succeeds.
+    OpenStackSource(cloud.admin).load()  # waits for the migration in flight
+    OpenStackExecutor(cloud.admin).migrate(move)
+    assert cloud.hosts() == {move.workload: "compute2"}
+    assert len(cloud.live_migrations(server.id)) == 1
+
+
 def _lines(path: Path) -> list[str]:
     try:
         return [line for line in path.read_text().splitlines() if line.strip()]
