@@ -35,7 +35,6 @@ from stacks.load import load_stack
 pytestmark = pytest.mark.openstack
 
 TENANT = "edu"  # a dev-stack tenant (classification "important": no zone restriction)
-RUNNER = Path(__file__).with_name("apply_runner.py")
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -195,61 +194,80 @@ def test_inventory_cli_exports_the_live_inventory(cloud: Cloud, openstack_box: A
     assert sorted(w["name"] for w in exported["workloads"]) == ["edu/app-0", "edu/app-1"]
 
 
-def test_apply_moves_servers_to_the_planned_hosts(cloud: Cloud, tmp_path: Path) -> None:
+def _govcloud(*args: str) -> list[str]:
+    return [sys.executable, "-m", "govcloud", *args]
+
+
+def _cli_env(openstack_box: Any) -> dict[str, str]:
+    return {**os.environ, **openstack_box.environ, "PYTHONPATH": str(ROOT)}
+
+
+def _moves(plan_json: dict[str, Any]) -> list[Move]:
+    return [Move(**m) for m in plan_json["moves"]]
+
+
+def test_rebalance_apply_moves_servers_to_the_planned_hosts(
+    cloud: Cloud, openstack_box: Any, tmp_path: Path
+) -> None:
     cloud.unbalanced()
     source = OpenStackSource(cloud.admin)
-    before = source.load()
-    plan = _plan(before)
+    before = _imbalance(source.load())
 
-    report = apply_plan(
-        plan, source, OpenStackExecutor(cloud.admin), journal=tmp_path / "journal", dry_run=False
+    done = subprocess.run(
+        _govcloud("rebalance", "--openstack", "--apply", "--json", "--journal", "j.jsonl"),
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env=_cli_env(openstack_box),
+        check=False,
     )
 
-    assert report.ok and report.count(DONE) == len(plan.moves), report.to_json()
+    assert done.returncode == 0, done.stderr
+    out = json.loads(done.stdout)
+    moves = _moves(out)
+    assert moves and [s["status"] for s in out["apply"]["steps"]] == [DONE] * len(moves)
     hosts = cloud.hosts()
-    assert {m.workload: hosts[m.workload] for m in plan.moves} == {m.workload: m.to_host for m in plan.moves}
-    after = source.load()
-    assert _imbalance(after) < _imbalance(before)
-    assert _imbalance(after) == pytest.approx(plan.after.imbalance)
+    assert {m.workload: hosts[m.workload] for m in moves} == {m.workload: m.to_host for m in moves}
+    after = _imbalance(source.load())
+    assert after < before
+    assert after == pytest.approx(out["after"]["imbalance"], abs=1e-6)
     assert all(s.status == "ACTIVE" for s in cloud.servers())
 
 
-def test_killed_applier_resumes_each_server_moved_once_none_lost(
+def test_killed_rebalance_resumes_each_server_moved_once_none_lost(
     cloud: Cloud, openstack_box: Any, tmp_path: Path
 ) -> None:
     servers = cloud.unbalanced(5)
-    source = OpenStackSource(cloud.admin)
-    plan = _plan(source.load())
-    assert len(plan.moves) >= 3
-    plan_file, journal = tmp_path / "plan.json", tmp_path / "journal"
-    plan_file.write_text(json.dumps(plan.to_json()))
-    runner = subprocess.Popen(
-        [sys.executable, str(RUNNER), str(plan_file), str(journal)],
-        cwd=ROOT,
-        env={**os.environ, **openstack_box.environ, "PYTHONPATH": str(ROOT)},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
+    journal = tmp_path / "j.jsonl"
+    command = _govcloud("rebalance", "--openstack", "--apply", "--json", "--journal", str(journal))
+    first = subprocess.Popen(
+        command, cwd=tmp_path, env=_cli_env(openstack_box), stdout=subprocess.PIPE, stderr=subprocess.PIPE
     )
     # Kill it while its second move is in flight: one move done, one intent without an outcome.
     deadline = time.monotonic() + 120
-    while time.monotonic() < deadline and runner.poll() is None:
+    while time.monotonic() < deadline and first.poll() is None:
         events = [json.loads(line)["event"] for line in _lines(journal)]
         if events.count("intent") >= 2:
             break
         time.sleep(0.05)
-    assert runner.poll() is None, runner.communicate()
-    runner.send_signal(signal.SIGKILL)
-    runner.wait()
-    assert [json.loads(line).get("status") for line in _lines(journal)].count(DONE) == 1
+    assert first.poll() is None, first.communicate()
+    first.send_signal(signal.SIGKILL)
+    first.wait()
+    records = [json.loads(line) for line in _lines(journal)]
+    assert [r.get("status") for r in records].count(DONE) == 1
+    planned = _moves(records[0]["plan"])
+    assert len(planned) >= 3
 
-    report = apply_plan(plan, source, OpenStackExecutor(cloud.admin), journal=journal, dry_run=False)
+    again = subprocess.run(command, capture_output=True, text=True, cwd=tmp_path, env=_cli_env(openstack_box))
 
-    assert report.resumed and report.ok, report.to_json()
+    assert again.returncode == 0, again.stderr
+    report = json.loads(again.stdout)["apply"]
+    assert report["resumed"], report
     hosts = cloud.hosts()
-    assert {m.workload: hosts[m.workload] for m in plan.moves} == {m.workload: m.to_host for m in plan.moves}
+    assert {m.workload: hosts[m.workload] for m in planned} == {m.workload: m.to_host for m in planned}
     assert sorted(s.id for s in cloud.servers()) == sorted(s.id for s in servers)  # none lost
     assert all(s.status == "ACTIVE" for s in cloud.servers())
-    moved = {m.workload for m in plan.moves}
+    moved = {m.workload for m in planned}
     for server in cloud.servers():
         expected = 1 if f"{TENANT}/{server.name}" in moved else 0
         assert len(cloud.live_migrations(server.id)) == expected, server.name
