@@ -767,6 +767,12 @@ class Box:
             or not Path("/usr/lib/python3/dist-packages/nova").exists()
         ):
             raise BoxError(f"OpenStack packages missing: run {INSTALL_SCRIPT} first")
+        busy = [f"{name} ({port})" for name, port in PORTS.items() if port_open(port)]
+        if busy:
+            raise BoxError(
+                f"ports already in use: {', '.join(busy)}; is a box from an earlier run still up? "
+                f"stop it with: python3 {Path(__file__).name} down ITS_DIR"
+            )
         write_configs(self.d)
         keystone_done = threading.Event()
 
