@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: demo test lint venv system-deps prometheus bench bench-peer clean
+.PHONY: demo test lint venv system-deps prometheus openstack-deps bench bench-peer clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -m venv $(VENV) 2>/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv && $(PYTHON) -m venv $(VENV); }
@@ -27,7 +27,7 @@ test: venv system-deps lint
 	$(BIN)/pytest
 
 # Services and tools the tests run for real; each installs itself only when missing.
-system-deps: prometheus
+system-deps: prometheus openstack-deps
 
 # Debian's maintainer scripts start the daemon through invoke-rc.d; a temporary policy-rc.d that
 # answers 101 keeps them from leaving a running prometheus behind on machines without systemd.
@@ -39,6 +39,10 @@ prometheus:
 	  trap '[ -z "$$guard" ] || rm -f /usr/sbin/policy-rc.d' EXIT; \
 	  apt-get -o DPkg::Lock::Timeout=600 update -qq; \
 	  DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends prometheus; }
+
+# OpenStack Zed from Debian's packages for the OpenStack-in-a-box tests (installs only what is missing).
+openstack-deps:
+	@bash tests/openstack/install.sh
 
 bench: venv
 	$(BIN)/python -m bench

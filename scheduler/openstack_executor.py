@@ -68,6 +68,13 @@ class OpenStackExecutor:
                 server = self.conn.compute.get_server(server_id)
             except exceptions.NotFoundException as error:
                 raise MoveFailed(f"{move.workload} disappeared during its migration") from error
+            except exceptions.HttpException as error:
+                # A server-side hiccup while watching says nothing about the migration: keep watching.
+                if (error.status_code or 0) < 500 or self._clock() > deadline:
+                    raise MoveFailed(f"watching {move.workload} failed: {_message(error)}") from error
+                log.warning("watching %s: %s; retrying", move.workload, _message(error))
+                self._sleep(self.poll)
+                continue
             if server.status == "ERROR":
                 raise MoveFailed(f"{move.workload} went to ERROR during its migration")
             if server.task_state is not None:

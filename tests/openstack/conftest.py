@@ -12,7 +12,6 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import openstack
 import pytest
 
 from tests.openstack import openstack_box as box
@@ -44,25 +43,10 @@ def openstack_box(tmp_path_factory: pytest.TempPathFactory) -> Iterator[box.BoxE
         box.down(directory)
 
 
-def connect(env: box.BoxEnv, **overrides: str) -> Any:
-    """An openstacksdk connection as the box's admin (or another user via ``overrides``)."""
-    settings = {
-        "auth_url": env.auth_url,
-        "username": "admin",
-        "password": box.PASSWORD,
-        "project_name": "admin",
-        "user_domain_name": "Default",
-        "project_domain_name": "Default",
-        "region_name": env.region,
-        **overrides,
-    }
-    return openstack.connect(**settings)
-
-
 @pytest.fixture(scope="session")
 def os_conn(openstack_box: box.BoxEnv) -> Any:
     """The admin connection to the box."""
-    return connect(openstack_box)
+    return openstack_box.connect()
 
 
 @pytest.fixture(scope="session")

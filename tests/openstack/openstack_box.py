@@ -31,6 +31,7 @@ from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 SYSTEM_PYTHON = "/usr/bin/python3"
 COMMON_DIR = Path(os.environ.get("GOVCLOUD_OPENSTACK_COMMON", "/var/lib/govcloud-openstack/common"))
@@ -82,6 +83,22 @@ class BoxEnv:
             "OS_IDENTITY_API_VERSION": "3",
             "OS_INTERFACE": "public",
         }
+
+    def connect(self, **overrides: str) -> Any:
+        """An openstacksdk connection as the admin (or another user/project via ``overrides``)."""
+        import openstack  # only where openstacksdk is installed (the tests' venv)
+
+        settings = {
+            "auth_url": self.auth_url,
+            "username": "admin",
+            "password": PASSWORD,
+            "project_name": "admin",
+            "user_domain_name": "Default",
+            "project_domain_name": "Default",
+            "region_name": self.region,
+            **overrides,
+        }
+        return openstack.connect(**settings)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -188,7 +205,9 @@ def port_open(port: int) -> bool:
         return sock.connect_ex((HOST, port)) == 0
 
 
-def set_wal(db: Path) -> None:
+def set_wal(url: str) -> None:
+    """Puts the SQLite database of ``url`` in WAL mode (readers never block the one writer)."""
+    db = url.removeprefix("sqlite:///").split("?")[0]
     with sqlite3.connect(db) as conn:
         conn.execute("PRAGMA journal_mode=WAL")
 
@@ -275,7 +294,8 @@ def _client_auth(user: str) -> dict[str, object]:
 
 
 def _sqlite(directory: Path, name: str) -> str:
-    return f"sqlite:///{directory / 'data' / name}.sqlite"
+    # A writer waits up to 30 s for another one instead of failing at once with "database is locked".
+    return f"sqlite:///{directory / 'data' / name}.sqlite?timeout=30"
 
 
 def write_configs(d: Path) -> None:
@@ -496,7 +516,7 @@ class Box:
         conf = str(self.etc / "keystone.conf")
         manage = lambda *a: py_entry("keystone.cmd.manage:main", "--config-file", conf, *a)  # noqa: E731
         self.procs.run("keystone-setup", manage("db_sync"))
-        set_wal(self.d / "data" / "keystone.sqlite")
+        set_wal(_sqlite(self.d, "keystone"))
         # What fernet_setup/credential_setup would write, without two more slow keystone-manage starts.
         for repo in ("fernet-keys", "credential-keys"):
             keys = self.d / "keystone" / repo
@@ -609,7 +629,7 @@ class Box:
         self.procs.run(
             "placement-setup", py_entry("placement.cmd.manage:main", "--config-file", conf, "db", "sync")
         )
-        set_wal(self.d / "data" / "placement.sqlite")
+        set_wal(_sqlite(self.d, "placement"))
         wsgi = self.d / "placement-wsgi.py"
         wsgi.write_text("from placement.wsgi import init_application\napplication = init_application()\n")
         self.procs.start("placement", self._uwsgi("placement", wsgi), env)
@@ -618,7 +638,7 @@ class Box:
     def glance(self) -> None:
         conf = str(self.etc / "glance-api.conf")
         self.procs.run("glance-setup", py_entry("glance.cmd.manage:main", "--config-file", conf, "db_sync"))
-        set_wal(self.d / "data" / "glance.sqlite")
+        set_wal(_sqlite(self.d, "glance"))
         self.procs.start("glance", py_entry("glance.cmd.api:main", "--config-file", conf))
         self._wait_http("glance", "glance")
 
@@ -638,7 +658,7 @@ class Box:
             "neutron-setup",
             py_entry("neutron.db.migration.cli:main", "--config-file", conf, "stamp", "heads"),
         )
-        set_wal(self.d / "data" / "neutron.sqlite")
+        set_wal(_sqlite(self.d, "neutron"))
         self.procs.start("neutron", py_entry("neutron.cmd.eventlet.server:main", "--config-file", conf))
         self._wait_http("neutron", "neutron")
 
@@ -647,7 +667,7 @@ class Box:
         self.procs.run(
             "cinder-setup", py_entry("cinder.cmd.manage:main", "--config-file", conf, "db", "sync")
         )
-        set_wal(self.d / "data" / "cinder.sqlite")
+        set_wal(_sqlite(self.d, "cinder"))
         self.procs.start("cinder", py_entry("cinder.cmd.api:main", "--config-file", conf))
         self._wait_http("cinder", "cinder")
 
@@ -664,7 +684,7 @@ class Box:
         self.procs.run("nova-setup", manage("cell_v2", "create_cell", "--name", "cell1"))
         self.procs.run("nova-setup", manage("db", "sync"))
         for db in ("nova_api", "nova", "nova_cell0"):
-            set_wal(self.d / "data" / f"{db}.sqlite")
+            set_wal(_sqlite(self.d, db))
         self._mark("nova db")
         self.procs.start("nova-api", py_entry("nova.cmd.api:main", *conf))
         self._wait_http("nova", "nova-api")
@@ -747,6 +767,12 @@ class Box:
             or not Path("/usr/lib/python3/dist-packages/nova").exists()
         ):
             raise BoxError(f"OpenStack packages missing: run {INSTALL_SCRIPT} first")
+        busy = [f"{name} ({port})" for name, port in PORTS.items() if port_open(port)]
+        if busy:
+            raise BoxError(
+                f"ports already in use: {', '.join(busy)}; is a box from an earlier run still up? "
+                f"stop it with: python3 {Path(__file__).name} down ITS_DIR"
+            )
         write_configs(self.d)
         keystone_done = threading.Event()
 

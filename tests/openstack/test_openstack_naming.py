@@ -1,0 +1,45 @@
+"""The pure parts of the OpenStack source: workload names and what the stack file contributes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from scheduler.openstack_source import classification_zones, tenant_caps, workload_names
+from stacks.load import load_stack
+
+
+@dataclass(frozen=True)
+class _Server:
+    id: str
+    name: str
+    project_id: str
+
+
+def test_names_are_project_slash_server_and_repeats_get_an_id_suffix() -> None:
+    servers = [
+        _Server("b2c3d4e5-0000", "web", "p1"),
+        _Server("a1b2c3d4-0000", "web", "p1"),
+        _Server("c3d4e5f6-0000", "web", "p2"),
+        _Server("d4e5f6a7-0000", "db", "gone"),
+    ]
+    names = workload_names(servers, {"p1": "health", "p2": "edu"})
+    assert {n: ref.id for n, ref in names.items()} == {
+        "health/web@a1b2c3d4": "a1b2c3d4-0000",
+        "health/web@b2c3d4e5": "b2c3d4e5-0000",
+        "edu/web": "c3d4e5f6-0000",
+        "gone/db": "d4e5f6a7-0000",  # a project Keystone no longer lists keeps its id as the name
+    }
+    # Stable whatever order Nova lists the servers in.
+    assert workload_names(list(reversed(servers)), {"p1": "health", "p2": "edu"}) == names
+
+
+def test_stack_gives_per_zone_caps_and_classification_zones() -> None:
+    spec = load_stack("stacks/dev.yaml").spec
+    caps = tenant_caps(spec)
+    assert caps["health"] == {z: {"vcpu": 96.0, "ram_gib": 192.0} for z in ("sy-az1", "sy-az2", "sy-az3")}
+    assert caps["transport"]["sy-az3"] == {"vcpu": 48.0, "ram_gib": 96.0}
+    # Only "core" data is confined (to sy-az1 and sy-az2) in the dev stack.
+    assert classification_zones(spec) == {
+        "health": frozenset({"sy-az1", "sy-az2"}),
+        "police": frozenset({"sy-az1", "sy-az2"}),
+    }
