@@ -18,15 +18,33 @@ def frozen_mapping(values: Mapping[str, float]) -> Mapping[str, float]:
 
 @dataclass(frozen=True)
 class Host:
-    """A hypervisor (or node): its zone, what it can hold, and whether it may receive workloads."""
+    """A hypervisor (or node): its zone, what it can hold, and whether it may receive workloads.
+
+    ``capacity`` is what may be allocated, after overcommit; ``allocation_ratio`` says by how much each
+    resource is overcommitted (1.0 when not named, and only ratios other than 1.0 are kept).
+    """
 
     name: str
     zone: str
     capacity: Mapping[str, float]
     schedulable: bool = True
+    allocation_ratio: Mapping[str, float] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "capacity", frozen_mapping(self.capacity))
+        for resource, ratio in self.allocation_ratio.items():
+            if not ratio > 0:
+                raise ValueError(f"host {self.name}: allocation ratio of {resource} must be > 0, got {ratio}")
+        ratios = {r: ratio for r, ratio in self.allocation_ratio.items() if ratio != 1.0}
+        object.__setattr__(self, "allocation_ratio", frozen_mapping(ratios))
+
+    def ratio(self, resource: str) -> float:
+        """The overcommit ratio of ``resource`` (1.0 when not named)."""
+        return self.allocation_ratio.get(resource, 1.0)
+
+    def physical(self, resource: str) -> float:
+        """Capacity of ``resource`` before overcommit: capacity / allocation ratio (0 when not named)."""
+        return self.capacity.get(resource, 0.0) / self.ratio(resource)
 
 
 @dataclass(frozen=True)

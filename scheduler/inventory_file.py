@@ -7,6 +7,7 @@ no inventory is produced from a file with any error.
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -35,6 +36,11 @@ class HostEntry(_Model):
     name: str = Field(min_length=1)
     capacity: dict[str, float] = Field(description="resource -> capacity (>= 0), any resource names")
     schedulable: bool = Field(True, description="false = cordoned: may not receive workloads")
+    allocation_ratio: dict[str, float] = Field(
+        default_factory=dict,
+        description="resource -> overcommit ratio (> 0, default 1.0): capacity is after overcommit, "
+        "physical capacity = capacity / ratio",
+    )
 
 
 class ZoneEntry(_Model):
@@ -95,6 +101,8 @@ def _require_non_negative(schema: dict[str, Any]) -> None:
     defs = schema.get("$defs", {})
     for name, key in (("HostEntry", "capacity"), ("WorkloadEntry", "requests")):
         defs[name]["properties"][key]["additionalProperties"] = {"type": "number", "minimum": 0}
+    ratio = defs["HostEntry"]["properties"]["allocation_ratio"]
+    ratio["additionalProperties"] = {"type": "number", "exclusiveMinimum": 0}
     quota = defs["TenantEntry"]["properties"]["quota"]
     quota["additionalProperties"]["additionalProperties"] = {"type": "number", "minimum": 0}
 
@@ -176,6 +184,12 @@ def _check(model: InventoryFile, source: str) -> list[str]:
                 if not amount >= 0:
                     problem(f"{where}.capacity.{resource}", f"must be a number >= 0, got {amount}")
                 resources.add(resource)
+            for resource, ratio in host.allocation_ratio.items():
+                at = f"{where}.allocation_ratio.{resource}"
+                if not (math.isfinite(ratio) and ratio > 0):
+                    problem(at, f"must be a number > 0, got {ratio}")
+                if resource not in host.capacity:
+                    problem(at, f"the host has no capacity for {resource!r}")
     tenants: set[str] = set()
     for ti, tenant in enumerate(model.tenants):
         where = f"tenants[{ti}] ({tenant.name})"
@@ -218,7 +232,7 @@ def _build(model: InventoryFile) -> Inventory:
         Zone(
             zone.name,
             zone.region,
-            tuple(Host(h.name, zone.name, h.capacity, h.schedulable) for h in zone.hosts),
+            tuple(Host(h.name, zone.name, h.capacity, h.schedulable, h.allocation_ratio) for h in zone.hosts),
         )
         for zone in model.zones
     )
@@ -246,7 +260,12 @@ def inventory_to_dict(inv: Inventory) -> dict[str, Any]:
                 "name": zone.name,
                 **({"region": zone.region} if zone.region is not None else {}),
                 "hosts": [
-                    {"name": h.name, "capacity": dict(h.capacity), "schedulable": h.schedulable}
+                    {
+                        "name": h.name,
+                        "capacity": dict(h.capacity),
+                        "schedulable": h.schedulable,
+                        **({"allocation_ratio": dict(h.allocation_ratio)} if h.allocation_ratio else {}),
+                    }
                     for h in zone.hosts
                 ],
             }

@@ -56,6 +56,28 @@ def workload_names(servers: Iterable[Any], project_names: Mapping[str, str]) -> 
     return names
 
 
+@dataclass(frozen=True)
+class ProviderCapacity:
+    """A resource provider's capacity after overcommit, and the overcommit ratios behind it."""
+
+    capacity: dict[str, float]
+    allocation_ratio: dict[str, float]
+
+
+def provider_capacity(inventories: Mapping[str, Any]) -> ProviderCapacity:
+    """Placement inventories (by resource class) -> ``vcpu`` and ``ram_gib``: (total - reserved) x ratio."""
+    capacity: dict[str, float] = {}
+    ratios: dict[str, float] = {}
+    for resource_class, resource, scale in (("VCPU", "vcpu", 1.0), ("MEMORY_MB", "ram_gib", MIB_PER_GIB)):
+        inv = inventories.get(resource_class)
+        if inv is not None:
+            usable = (inv.total - inv.reserved) * inv.allocation_ratio
+            capacity[resource] = max(usable, 0.0) / scale
+            if inv.allocation_ratio > 0:  # a 0 ratio leaves no capacity: nothing to divide back
+                ratios[resource] = float(inv.allocation_ratio)
+    return ProviderCapacity(capacity, ratios)
+
+
 def tenant_caps(stack: StackSpec) -> dict[str, dict[str, dict[str, float]]]:
     """Per-zone caps from the stack: a tenant may use at most its compute quota in any home-region zone."""
     caps: dict[str, dict[str, dict[str, float]]] = {}
@@ -122,7 +144,9 @@ class OpenStackSource:
                 raise OpenStackSourceError(f"hypervisor {hyp.name}: no resource provider in Placement")
             schedulable = hyp.status == "enabled" and hyp.state == "up"
             zone = host_zone.get(name, DEFAULT_ZONE)
-            hosts_by_zone[zone].append(Host(name, zone, capacity, schedulable))
+            hosts_by_zone[zone].append(
+                Host(name, zone, capacity.capacity, schedulable, capacity.allocation_ratio)
+            )
         zones = tuple(
             Zone(name, self._region_of(name), tuple(sorted(hosts, key=lambda h: h.name)))
             for name, hosts in sorted(hosts_by_zone.items())
@@ -163,21 +187,12 @@ class OpenStackSource:
                     )
         return zones
 
-    def _capacities(self) -> dict[str, dict[str, float]]:
+    def _capacities(self) -> dict[str, ProviderCapacity]:
         placement = self.conn.placement
-        out: dict[str, dict[str, float]] = {}
+        out: dict[str, ProviderCapacity] = {}
         for provider in placement.resource_providers():
             inventories = {i.resource_class: i for i in placement.resource_provider_inventories(provider)}
-            capacity: dict[str, float] = {}
-            for resource_class, resource, scale in (
-                ("VCPU", "vcpu", 1.0),
-                ("MEMORY_MB", "ram_gib", MIB_PER_GIB),
-            ):
-                inv = inventories.get(resource_class)
-                if inv is not None:
-                    usable = (inv.total - inv.reserved) * inv.allocation_ratio
-                    capacity[resource] = max(usable, 0.0) / scale
-            out[provider.name] = capacity
+            out[provider.name] = provider_capacity(inventories)
         return out
 
     def _region_of(self, zone: str) -> str | None:

@@ -1,10 +1,10 @@
-"""The pure parts of the OpenStack source: workload names and what the stack file contributes."""
+"""The pure parts of the OpenStack source: workload names, Placement capacities, the stack's part."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from scheduler.openstack_source import classification_zones, tenant_caps, workload_names
+from scheduler.openstack_source import classification_zones, provider_capacity, tenant_caps, workload_names
 from stacks.load import load_stack
 
 
@@ -31,6 +31,28 @@ def test_names_are_project_slash_server_and_repeats_get_an_id_suffix() -> None:
     }
     # Stable whatever order Nova lists the servers in.
     assert workload_names(list(reversed(servers)), {"p1": "health", "p2": "edu"}) == names
+
+
+@dataclass(frozen=True)
+class _PlacementInventory:
+    total: int
+    reserved: int
+    allocation_ratio: float
+
+
+def test_placement_capacity_is_after_overcommit_and_keeps_the_ratios() -> None:
+    got = provider_capacity(
+        {
+            "VCPU": _PlacementInventory(total=10, reserved=2, allocation_ratio=4.0),
+            "MEMORY_MB": _PlacementInventory(total=8192, reserved=512, allocation_ratio=1.5),
+            "DISK_GB": _PlacementInventory(total=100, reserved=0, allocation_ratio=1.0),  # not scheduled on
+        }
+    )
+    assert got.capacity == {"vcpu": (10 - 2) * 4.0, "ram_gib": (8192 - 512) * 1.5 / 1024}
+    assert got.allocation_ratio == {"vcpu": 4.0, "ram_gib": 1.5}
+    # Physical capacity, as the inventory derives it, is what Placement has left after `reserved`.
+    assert got.capacity["vcpu"] / got.allocation_ratio["vcpu"] == 10 - 2
+    assert provider_capacity({}).capacity == {}
 
 
 def test_stack_gives_per_zone_caps_and_classification_zones() -> None:

@@ -162,6 +162,9 @@ def test_source_reads_zones_capacities_groups_residency_and_caps(cloud: Cloud, s
     assert {h.name: dict(h.capacity) for h in inv.hosts} == {
         name: {"vcpu": 40.0, "ram_gib": 8.0} for name in ("compute1", "compute2", "compute3")
     }
+    assert {h.name: (h.physical("vcpu"), h.physical("ram_gib")) for h in inv.hosts} == {
+        name: (10.0, 8.0) for name in ("compute1", "compute2", "compute3")
+    }
     assert all(h.schedulable for h in inv.hosts)
     ours = {w.name: w for w in inv.workloads if w.tenant == TENANT}
     assert {n: (w.host, w.group, w.allowed_zones) for n, w in ours.items()} == {

@@ -40,6 +40,10 @@ def test_shipped_example_matches_the_dev_stack() -> None:
     primary = next(r for r in stack["regions"] if r["role"] == "primary")
     assert [z.name for z in inv.zones] == [z["name"] for z in primary["zones"]]
     assert {z.region for z in inv.zones} == {primary["name"]}
+    overcommit = {z["name"]: z["overcommit"] for z in primary["zones"]}
+    for host in inv.hosts:
+        ratios = overcommit[host.zone]
+        assert (host.ratio("vcpu"), host.ratio("ram_gib")) == (ratios["vcpu"], ratios["ram"]), host.name
     assert {t.name for t in inv.tenants} == {t["name"] for t in stack["tenants"]}
     core = {t["name"] for t in stack["tenants"] if t["classification"] == "core"}
     core_zones = set(stack["classifications"]["core"]["zones"])
@@ -66,6 +70,22 @@ def test_shipped_example_fits_the_schema_shape() -> None:
 def test_round_trip_through_the_contract_shape() -> None:
     inv = load_inventory(EXAMPLE)
     assert parse_inventory(inventory_to_dict(inv)) == inv
+
+
+def test_allocation_ratio_gives_physical_capacity_and_round_trips() -> None:
+    data = small()
+    data["zones"][0]["hosts"][0]["capacity"]["mem"] = 64
+    data["zones"][0]["hosts"][0]["allocation_ratio"] = {"cpu": 4, "mem": 1.0}
+    inv = parse_inventory(data)
+    a1, b1 = inv.host("a1"), inv.host("b1")
+    assert (a1.capacity["cpu"], a1.physical("cpu"), a1.ratio("cpu")) == (8.0, 2.0, 4.0)
+    assert (a1.physical("mem"), a1.ratio("mem")) == (64.0, 1.0)
+    assert (b1.physical("cpu"), b1.ratio("cpu")) == (8.0, 1.0)  # default: no overcommit
+    written = inventory_to_dict(inv)
+    hosts = {h["name"]: h for z in written["zones"] for h in z["hosts"]}
+    assert hosts["a1"]["allocation_ratio"] == {"cpu": 4.0}  # 1.0 is the default: not written
+    assert "allocation_ratio" not in hosts["b1"]
+    assert parse_inventory(written) == inv
 
 
 def test_utilization_follows_the_contract() -> None:
@@ -105,6 +125,10 @@ def broken(change: str) -> dict[str, Any]:
         del data["workloads"][0]["host"]
     elif change == "not a number":
         data["workloads"][0]["requests"]["cpu"] = "lots"
+    elif change == "zero allocation ratio":
+        data["zones"][0]["hosts"][0]["allocation_ratio"] = {"cpu": 0}
+    elif change == "allocation ratio without capacity":
+        data["zones"][0]["hosts"][0]["allocation_ratio"] = {"ram": 1.5}
     return data
 
 
@@ -122,6 +146,12 @@ ERRORS = [
     ("unknown key", "workloads[0] (t/w).hostname", "unknown key"),
     ("missing host", "workloads[0] (t/w).host", "required field is missing"),
     ("not a number", "workloads[0] (t/w).requests.cpu", "valid number"),
+    ("zero allocation ratio", "zones[0].hosts[0] (a1).allocation_ratio.cpu", "must be a number > 0, got 0"),
+    (
+        "allocation ratio without capacity",
+        "zones[0].hosts[0] (a1).allocation_ratio.ram",
+        "the host has no capacity for 'ram'",
+    ),
 ]
 
 
