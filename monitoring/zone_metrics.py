@@ -29,6 +29,9 @@ class ZoneResource:
     """One resource of one zone; amounts in the base unit ``unit``.
 
     ``utilization`` is exactly CONTRACTS.md section 2's util (None when the zone has no capacity for it).
+    ``capacity`` is after overcommit (as the inventory states it), ``physical_capacity`` before it
+    (each host's capacity / allocation ratio); ``overcommit`` is their quotient (None without physical
+    capacity).
     """
 
     zone: str
@@ -36,6 +39,8 @@ class ZoneResource:
     resource: str
     unit: str
     capacity: float
+    physical_capacity: float
+    overcommit: float | None
     allocated: float
     utilization: float | None
     failover_spare: float
@@ -79,6 +84,7 @@ def zone_figures(inv: Inventory) -> ZoneFigures:
         for resource in inv.resources:
             unit = unit_of(resource)
             capacity = sum(host.capacity.get(resource, 0.0) for host in zone.hosts)
+            physical = sum(host.physical(resource) for host in zone.hosts)
             rows.append(
                 ZoneResource(
                     zone=zone.name,
@@ -86,6 +92,8 @@ def zone_figures(inv: Inventory) -> ZoneFigures:
                     resource=resource,
                     unit=unit.name,
                     capacity=capacity * unit.factor,
+                    physical_capacity=physical * unit.factor,
+                    overcommit=capacity / physical if physical > 0 else None,
                     allocated=allocated[zone.name].get(resource, 0.0) * unit.factor,
                     utilization=utilization[zone.name].get(resource),
                     failover_spare=spare[zone.name][resource] * unit.factor,
@@ -119,6 +127,16 @@ def zone_families(figures: ZoneFigures) -> Iterator[Metric]:
         "Capacity of all hosts in the zone (after overcommit, as the inventory states it), in `unit`.",
         labels=_ZONE_RESOURCE,
     )
+    physical = GaugeMetricFamily(
+        "govcloud_zone_physical_capacity",
+        "Capacity of all hosts in the zone before overcommit (capacity / allocation ratio), in `unit`.",
+        labels=_ZONE_RESOURCE,
+    )
+    overcommit = GaugeMetricFamily(
+        "govcloud_zone_overcommit_ratio",
+        "Capacity / physical capacity of the zone's hosts (1 = no overcommit); absent without capacity.",
+        labels=("zone", "resource"),
+    )
     allocated = GaugeMetricFamily(
         "govcloud_zone_allocated",
         "Sum of requests of the workloads in the zone, in `unit`.",
@@ -137,11 +155,14 @@ def zone_families(figures: ZoneFigures) -> Iterator[Metric]:
     for row in figures.resources:
         labels = (row.zone, row.region, row.resource, row.unit)
         capacity.add_metric(labels, row.capacity)
+        physical.add_metric(labels, row.physical_capacity)
+        if row.overcommit is not None:
+            overcommit.add_metric((row.zone, row.resource), row.overcommit)
         allocated.add_metric(labels, row.allocated)
         spare.add_metric(labels, row.failover_spare)
         if row.utilization is not None:
             utilization.add_metric((row.zone, row.resource), row.utilization)
-    yield from (capacity, allocated, spare, utilization)
+    yield from (capacity, physical, overcommit, allocated, spare, utilization)
 
     spread = GaugeMetricFamily(
         "govcloud_zone_imbalance_ratio",

@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import platform
 import re
+from pathlib import Path
 
 import pytest
+import yaml
 from prometheus_client import generate_latest
 from prometheus_client.parser import text_string_to_metric_families
 
 from monitoring.collector import build_exporter
 from monitoring.observation import Observation
+from monitoring.units import unit_of
 from scheduler.imbalance import imbalance, spreads, zone_utilization
 from scheduler.inventory import Inventory
-from scheduler.inventory_file import load_inventory
+from scheduler.inventory_file import load_inventory, parse_inventory
 from scheduler.move import Move
 from scheduler.plan import Plan, Snapshot
 
@@ -89,6 +92,40 @@ def test_zone_capacity_and_allocated_in_base_units(inv: Inventory) -> None:
     assert samples["govcloud_zone_allocated"][c_mem] == 34 * GIB
     assert samples["govcloud_zone_hosts"][_labels(zone="zone-c", region="dalian", schedulable="false")] == 1
     assert samples["govcloud_zone_workloads"][_labels(zone="zone-a", region="shenyang")] == 8
+
+
+def test_capacity_before_and_after_overcommit(test_inventory: Path) -> None:
+    data = yaml.safe_load(test_inventory.read_text())
+    a1, a2 = data["zones"][0]["hosts"]
+    a1["allocation_ratio"] = {"cpu": 4.0}
+    a2["allocation_ratio"] = {"cpu": 2.0, "memory_gib": 1.5}
+    data["zones"][1]["hosts"][0]["capacity"]["gpu"] = 0  # a resource no zone has: no ratio at all
+    inv = parse_inventory(data)
+    samples = _scrape(inv)
+    for zone in data["zones"]:
+        for resource in ("cpu", "memory_gib", "gpu"):
+            unit = unit_of(resource)
+            hosts = zone["hosts"]
+            capacity = sum(h["capacity"].get(resource, 0) for h in hosts)
+            physical = sum(
+                h["capacity"].get(resource, 0) / h.get("allocation_ratio", {}).get(resource, 1.0)
+                for h in hosts
+            )
+            amounts = _labels(zone=zone["name"], region=zone["region"], resource=resource, unit=unit.name)
+            ratio = _labels(zone=zone["name"], resource=resource)
+            assert samples["govcloud_zone_capacity"][amounts] == capacity * unit.factor
+            assert samples["govcloud_zone_physical_capacity"][amounts] == pytest.approx(
+                physical * unit.factor
+            )
+            if physical > 0:
+                assert samples["govcloud_zone_overcommit_ratio"][ratio] == pytest.approx(capacity / physical)
+            else:
+                assert ratio not in samples["govcloud_zone_overcommit_ratio"]
+    # The zone's ratio weighs its hosts by size (64 cores promised on 8 + 16), not the mean of 4 and 2.
+    assert samples["govcloud_zone_overcommit_ratio"][_labels(zone="zone-a", resource="cpu")] == 64 / 24
+    assert samples["govcloud_zone_overcommit_ratio"][_labels(zone="zone-b", resource="cpu")] == 1.0
+    # Utilization stays requests / capacity after overcommit.
+    assert samples["govcloud_zone_utilization_ratio"][_labels(zone="zone-a", resource="cpu")] == 56 / 64
 
 
 def test_failover_spare_per_zone(inv: Inventory) -> None:
