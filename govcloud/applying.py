@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from govcloud.console import make_console
+from govcloud.console import bad_input, make_console
 from govcloud.exit_codes import ExitCode
 from govcloud.sources import SourceError, executor_from_args
 from scheduler.apply import ApplyReport, Planner, Step, apply_plan, unfinished_plan
@@ -155,8 +155,4 @@ def exit_code(report: ApplyReport | None) -> int:
 
 def source_error(error: Exception) -> int:
     """Print a source/journal error (no traceback) and return the bad-input exit code."""
-    err = make_console(stderr=True)
-    problems = error.problems if isinstance(error, InventoryError) else (str(error),)
-    for problem in problems:
-        err.print(f"[bold red]error[/]: {problem}", highlight=False, soft_wrap=True)
-    return ExitCode.BAD_INPUT
+    return bad_input(error.problems if isinstance(error, InventoryError) else (str(error),))

@@ -8,8 +8,7 @@ from collections.abc import Sequence
 
 from govcloud import __version__
 from govcloud.commands import drain, inventory, metrics, preview, rebalance, schema, serve, validate
-from govcloud.console import make_console
-from govcloud.exit_codes import ExitCode
+from govcloud.console import bad_input
 from stacks.problem import SpecError
 
 COMMANDS = (validate, schema, preview, rebalance, drain, inventory, serve, metrics)
@@ -33,10 +32,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args.func(args))
     except SpecError as error:
-        err = make_console(stderr=True)
-        for problem in error.problems:
-            err.print(f"[bold red]error[/]: {problem}", highlight=False, soft_wrap=True)
-        return ExitCode.BAD_INPUT
+        return bad_input(str(problem) for problem in error.problems)
     except KeyboardInterrupt:
         return 130
 

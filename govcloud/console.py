@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable
 
 from rich.console import Console
+
+from govcloud.exit_codes import ExitCode
 
 PIPE_WIDTH = 132
 
@@ -15,3 +18,11 @@ def make_console(*, stderr: bool = False) -> Console:
     if not console.is_terminal and "COLUMNS" not in os.environ:
         console = Console(stderr=stderr, width=PIPE_WIDTH)
     return console
+
+
+def bad_input(problems: Iterable[str]) -> int:
+    """Print each problem as an ``error:`` line on stderr (no traceback); the bad-input exit code."""
+    err = make_console(stderr=True)
+    for problem in problems:
+        err.print(f"[bold red]error[/]: {problem}", highlight=False, soft_wrap=True)
+    return ExitCode.BAD_INPUT
