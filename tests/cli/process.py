@@ -1,0 +1,31 @@
+"""The CLI as a user runs it: ``python -m govcloud`` in a separate process, from the repository root."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def govcloud(
+    *args: str, env: Mapping[str, str] | None = None, timeout: float = 120
+) -> subprocess.CompletedProcess[str]:
+    """Run ``govcloud ARGS`` and capture its text output; never raises on a non-zero exit.
+
+    The terminal size of the caller (``COLUMNS``, ``LINES``) is dropped so tables have the CLI's pipe
+    width; ``env`` adds or overrides variables on top of that.
+    """
+    inherited = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES")}
+    return subprocess.run(
+        [sys.executable, "-m", "govcloud", *args],
+        cwd=ROOT,
+        env={**inherited, **(env or {})},
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
