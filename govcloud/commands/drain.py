@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import argparse
-import json
-import sys
 
-from govcloud.console import bad_input, make_console
+from govcloud.console import bad_input, make_console, print_json
 from govcloud.exit_codes import ExitCode
 from govcloud.views.plan import render_drain
 from scheduler.drain import drain
@@ -41,7 +39,7 @@ def run(args: argparse.Namespace) -> int:
         )
     result = drain(inv, args.zone)
     if args.json:
-        sys.stdout.write(json.dumps(result.to_json(), indent=2, ensure_ascii=False) + "\n")
+        print_json(result.to_json())
     else:
         render_drain(make_console(), result, args.inventory)
     return ExitCode.OK if result.feasible else ExitCode.FINDINGS

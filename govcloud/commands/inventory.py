@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 
 import yaml
 
 from govcloud.applying import SOURCE_ERRORS, source_error
+from govcloud.console import print_json
 from govcloud.exit_codes import ExitCode
 from govcloud.sources import add_source_arguments, source_from_args
 from scheduler.inventory_file import inventory_to_dict
@@ -35,8 +35,7 @@ def run(args: argparse.Namespace) -> int:
         return source_error(error)
     data = inventory_to_dict(inventory)
     if args.json:
-        json.dump(data, sys.stdout, indent=2, ensure_ascii=False)
-        sys.stdout.write("\n")
+        print_json(data)
     else:
         yaml.safe_dump(data, sys.stdout, sort_keys=False, allow_unicode=True)
     return ExitCode.OK

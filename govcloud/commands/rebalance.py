@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -19,7 +18,7 @@ from govcloud.applying import (
     source_error,
     source_kind,
 )
-from govcloud.console import make_console
+from govcloud.console import make_console, print_json
 from govcloud.sources import add_source_arguments, source_from_args
 from govcloud.views.apply import render_apply
 from govcloud.views.plan import render_plan
@@ -92,7 +91,7 @@ def run(args: argparse.Namespace) -> int:
         return source_error(error)
     if args.json:
         out = plan.to_json() if report is None else {**plan.to_json(), "apply": report.to_json()}
-        sys.stdout.write(json.dumps(out, indent=2, ensure_ascii=False) + "\n")
+        print_json(out)
     else:
         render_plan(make_console(), plan, args.inventory or source_kind(args))
         if report is not None:
