@@ -17,6 +17,8 @@ ICMPV6 = "ipv6-icmp"
 
 @dataclass(frozen=True)
 class NetworkingArgs:
+    """A tenant's networks, their planned prefixes and the region they live in."""
+
     project_id: Input[str]
     networks: tuple[Network, ...]
     prefixes: TenantPrefixes
@@ -27,6 +29,8 @@ class NetworkingArgs:
 
 @dataclass(frozen=True)
 class NetworkArgs:
+    """One network of a tenant, its planned prefixes and the router its subnets attach to."""
+
     project_id: Input[str]
     network: Network
     prefixes: NetworkPrefixes

@@ -14,6 +14,8 @@ from stacks.region import Region
 
 @dataclass(frozen=True)
 class RegionArgs:
+    """The region to build and the classification its shared resources are tagged with."""
+
     region: Region
     classification: Level = Level.GENERAL
     """The most sensitive data the region holds (homed or replicated): shared resources carry it."""

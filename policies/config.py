@@ -58,6 +58,7 @@ def int_map(config: Mapping[str, Any], policy: str, key: str, default: Mapping[s
 
 
 def positive_int(config: Mapping[str, Any], policy: str, key: str, default: int) -> int:
+    """A whole number > 0."""
     value = config.get(key)
     if value is None:
         return default

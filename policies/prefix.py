@@ -21,6 +21,8 @@ NAME = "no-overlapping-prefixes"
 
 @dataclass(frozen=True)
 class Prefix:
+    """An address block one subnet or subnet pool declares (``owner`` names the resource in reports)."""
+
     network: IPv4Network | IPv6Network
     urn: str
     owner: str
