@@ -12,7 +12,7 @@ from pathlib import Path
 
 from govcloud.console import bad_input, make_console
 from govcloud.exit_codes import ExitCode
-from govcloud.sources import SourceError, executor_from_args
+from govcloud.sources import SourceError, executor_from_args, source_kind
 from scheduler.apply import ApplyReport, Planner, Step, apply_plan, unfinished_plan
 from scheduler.executor import Executor
 from scheduler.inventory_file import InventoryError
@@ -64,14 +64,6 @@ def add_apply_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--concurrency", type=_positive, default=1, metavar="N", help="moves in flight at once (default 1)"
     )
-
-
-def source_kind(args: argparse.Namespace) -> str:
-    """ "kubernetes", "openstack" or "inventory"."""
-    for kind in ("kubernetes", "openstack"):
-        if getattr(args, kind, False):
-            return kind
-    return "inventory"
 
 
 def journal_path(args: argparse.Namespace) -> Path:

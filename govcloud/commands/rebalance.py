@@ -16,10 +16,9 @@ from govcloud.applying import (
     exit_code,
     resumable_plan,
     source_error,
-    source_kind,
 )
 from govcloud.console import make_console, print_json
-from govcloud.sources import add_source_arguments, source_from_args
+from govcloud.sources import add_source_arguments, source_from_args, source_kind
 from govcloud.views.apply import render_apply
 from govcloud.views.plan import render_plan
 from scheduler.inventory import Inventory

@@ -22,11 +22,16 @@ from govcloud.applying import (
     check_apply,
     resumable_plan,
     source_error,
-    source_kind,
 )
 from govcloud.console import bad_input, make_console
 from govcloud.exit_codes import ExitCode
-from govcloud.sources import SourceError, add_source_arguments, executor_from_args, source_from_args
+from govcloud.sources import (
+    SourceError,
+    add_source_arguments,
+    executor_from_args,
+    source_from_args,
+    source_kind,
+)
 from monitoring.collector import build_exporter
 from monitoring.loop import ApplyFn, ApplyOutcome, Planner, RebalanceLoop
 from monitoring.server import ListenAddress, ListenError, parse_listen, serve_metrics
