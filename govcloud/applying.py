@@ -74,6 +74,7 @@ def journal_path(args: argparse.Namespace) -> Path:
 
 
 def limits_from_args(args: argparse.Namespace) -> ApplyLimits:
+    """The applier's limits from the ``--max-moves*`` and ``--concurrency`` options."""
     return ApplyLimits(
         per_run=args.max_moves,
         per_zone=args.max_moves_per_zone,

@@ -15,6 +15,7 @@ COMMANDS = (validate, schema, preview, rebalance, drain, inventory, serve, metri
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The ``govcloud`` parser with every command of :data:`COMMANDS` registered."""
     parser = argparse.ArgumentParser(
         prog="govcloud",
         description="Declare, check and rebalance a unified government cloud.",
@@ -27,6 +28,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command; its exit code (2 with the located errors for an invalid stack file)."""
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
