@@ -11,19 +11,17 @@ import argparse
 import os
 import time
 from dataclasses import dataclass
-from pathlib import Path
 
 from rich.console import Console
 from rich.table import Table
 
-from bench.stack_gen import generated_stack
+from bench.stack_gen import benchmark_stack
 from govcloud.console import make_console
 from govcloud.policy_check import check_resources
 from infra.preview import preview_stack
-from stacks import LoadedStack, load_stack
+from stacks import LoadedStack
 
 GOAL_SECONDS = 5.0
-ROOT = Path(__file__).resolve().parents[1]
 
 
 @dataclass(frozen=True)
@@ -54,8 +52,7 @@ def main() -> None:
     parser.add_argument("--tenants", type=int, default=200, help="size of the generated stack")
     parser.add_argument("--repeat", type=int, default=3, help="evaluations per stack (best is kept)")
     args = parser.parse_args()
-    cases = [(f"stacks/{n}.yaml", load_stack(ROOT / "stacks" / f"{n}.yaml")) for n in ("dev", "prod")]
-    cases.append((f"generated {args.tenants}", generated_stack(args.tenants)))
+    cases = [benchmark_stack(case) for case in ("dev", "prod", str(args.tenants))]
     with Console().status("previewing and evaluating the policy pack..."):
         results = [measure(label, stack, args.repeat) for label, stack in cases]
     table = Table(

@@ -41,16 +41,14 @@ def _rss_mib() -> float:
 
 
 def _measure(case: str, workers: int = 1) -> Measurement:
-    from bench.stack_gen import generated_stack
+    from bench.stack_gen import benchmark_stack
     from infra.preview import preview_stack
-    from stacks import load_stack
 
-    stack = generated_stack(int(case)) if case.isdigit() else load_stack(ROOT / "stacks" / f"{case}.yaml")
+    label, stack = benchmark_stack(case)
     baseline = _rss_mib()
     wall, cpu = time.perf_counter(), time.process_time()
     preview = preview_stack(stack, workers=workers)
     wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
-    label = f"generated {case}" if case.isdigit() else f"stacks/{case}.yaml"
     if workers > 1:
         label += f", {workers} processes"
     return Measurement(

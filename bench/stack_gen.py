@@ -1,13 +1,17 @@
 """Generated stacks of any size: two primary regions, two backup sites, tenants of every level.
 
-Used by the preview benchmark and by tests that need more than the shipped stacks exercise
-(several primary regions, several backup sites, override regions). The text goes through the real
-loader, so a generated stack is checked like any stack file.
+Used by the preview and policy benchmarks (:func:`benchmark_stack`) and by tests that need more than
+the shipped stacks exercise (several primary regions, several backup sites, override regions). The
+text goes through the real loader, so a generated stack is checked like any stack file.
 """
 
 from __future__ import annotations
 
-from stacks import LoadedStack, parse_stack
+from pathlib import Path
+
+from stacks import LoadedStack, load_stack, parse_stack
+
+ROOT = Path(__file__).resolve().parents[1]
 
 LEVELS = ("general", "important", "core")
 
@@ -83,3 +87,10 @@ def generated_stack_text(tenants: int) -> str:
 def generated_stack(tenants: int) -> LoadedStack:
     """A checked stack with ``tenants`` tenants (its name is ``generated-<n>``)."""
     return parse_stack(generated_stack_text(tenants), f"generated-{tenants}.yaml")
+
+
+def benchmark_stack(case: str) -> tuple[str, LoadedStack]:
+    """A benchmark case and its label: a number of tenants (generated) or a shipped stack's name."""
+    if case.isdigit():
+        return f"generated {case}", generated_stack(int(case))
+    return f"stacks/{case}.yaml", load_stack(ROOT / "stacks" / f"{case}.yaml")

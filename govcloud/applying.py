@@ -10,9 +10,9 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from govcloud.console import make_console
+from govcloud.console import bad_input, make_console
 from govcloud.exit_codes import ExitCode
-from govcloud.sources import SourceError, executor_from_args
+from govcloud.sources import SourceError, executor_from_args, source_kind
 from scheduler.apply import ApplyReport, Planner, Step, apply_plan, unfinished_plan
 from scheduler.executor import Executor
 from scheduler.inventory_file import InventoryError
@@ -66,14 +66,6 @@ def add_apply_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def source_kind(args: argparse.Namespace) -> str:
-    """ "kubernetes", "openstack" or "inventory"."""
-    for kind in ("kubernetes", "openstack"):
-        if getattr(args, kind, False):
-            return kind
-    return "inventory"
-
-
 def journal_path(args: argparse.Namespace) -> Path:
     """The journal the options name, or the default for the source."""
     if getattr(args, "journal", None):
@@ -82,6 +74,7 @@ def journal_path(args: argparse.Namespace) -> Path:
 
 
 def limits_from_args(args: argparse.Namespace) -> ApplyLimits:
+    """The applier's limits from the ``--max-moves*`` and ``--concurrency`` options."""
     return ApplyLimits(
         per_run=args.max_moves,
         per_zone=args.max_moves_per_zone,
@@ -155,8 +148,4 @@ def exit_code(report: ApplyReport | None) -> int:
 
 def source_error(error: Exception) -> int:
     """Print a source/journal error (no traceback) and return the bad-input exit code."""
-    err = make_console(stderr=True)
-    problems = error.problems if isinstance(error, InventoryError) else (str(error),)
-    for problem in problems:
-        err.print(f"[bold red]error[/]: {problem}", highlight=False, soft_wrap=True)
-    return ExitCode.BAD_INPUT
+    return bad_input(error.problems if isinstance(error, InventoryError) else (str(error),))

@@ -8,14 +8,14 @@ from collections.abc import Sequence
 
 from govcloud import __version__
 from govcloud.commands import drain, inventory, metrics, preview, rebalance, schema, serve, validate
-from govcloud.console import make_console
-from govcloud.exit_codes import ExitCode
+from govcloud.console import bad_input
 from stacks.problem import SpecError
 
 COMMANDS = (validate, schema, preview, rebalance, drain, inventory, serve, metrics)
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The ``govcloud`` parser with every command of :data:`COMMANDS` registered."""
     parser = argparse.ArgumentParser(
         prog="govcloud",
         description="Declare, check and rebalance a unified government cloud.",
@@ -28,15 +28,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command; its exit code (2 with the located errors for an invalid stack file)."""
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
         return int(args.func(args))
     except SpecError as error:
-        err = make_console(stderr=True)
-        for problem in error.problems:
-            err.print(f"[bold red]error[/]: {problem}", highlight=False, soft_wrap=True)
-        return ExitCode.BAD_INPUT
+        return bad_input(str(problem) for problem in error.problems)
     except KeyboardInterrupt:
         return 130
 

@@ -24,7 +24,7 @@ class SourceError(Exception):
 
 
 def add_source_arguments(parser: argparse.ArgumentParser, *, required: bool = True) -> None:
-    """Add the source options: one of ``--inventory FILE`` or ``--openstack``."""
+    """Add the source options: one of ``--inventory FILE``, ``--openstack`` or ``--kubernetes``."""
     group = parser.add_mutually_exclusive_group(required=required)
     group.add_argument("--inventory", metavar="FILE", help="an inventory file (YAML or JSON)")
     group.add_argument(
@@ -79,13 +79,22 @@ def kubernetes_client(kubeconfig: str | None = None, context: str | None = None)
         raise SourceError(f"cannot configure Kubernetes access ({where}): {error}") from error
 
 
+def source_kind(args: argparse.Namespace) -> str:
+    """``"kubernetes"``, ``"openstack"`` or ``"inventory"``: which source the options name."""
+    for kind in ("kubernetes", "openstack"):
+        if getattr(args, kind, False):
+            return kind
+    return "inventory"
+
+
 def source_from_args(args: argparse.Namespace) -> InventorySource:
     """The inventory source the options name."""
-    if getattr(args, "kubernetes", False):
+    kind = source_kind(args)
+    if kind == "kubernetes":
         from scheduler.kubernetes_source import KubernetesSource
 
         return KubernetesSource(kubernetes_client(args.kubeconfig, args.kube_context))
-    if getattr(args, "openstack", False):
+    if kind == "openstack":
         from scheduler.openstack_source import OpenStackSource
 
         stack = load_stack(args.stack).spec if args.stack else None
@@ -95,11 +104,12 @@ def source_from_args(args: argparse.Namespace) -> InventorySource:
 
 def executor_from_args(args: argparse.Namespace) -> Executor | None:
     """The executor for a live source, or None for a file (nothing to move)."""
-    if getattr(args, "kubernetes", False):
+    kind = source_kind(args)
+    if kind == "kubernetes":
         from scheduler.kubernetes_executor import KubernetesExecutor
 
         return KubernetesExecutor(kubernetes_client(args.kubeconfig, args.kube_context))
-    if getattr(args, "openstack", False):
+    if kind == "openstack":
         from scheduler.openstack_executor import OpenStackExecutor
 
         return OpenStackExecutor(openstack_connection(args.os_cloud))

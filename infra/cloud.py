@@ -29,6 +29,8 @@ class CloudOptions:
 
 @dataclass(frozen=True)
 class Cloud:
+    """The declared cloud: each region's shared resources and each tenant's project, by name."""
+
     regions: dict[str, RegionalCloud]
     tenants: dict[str, TenantProject] = field(default_factory=dict)
 

@@ -26,6 +26,8 @@ ENCRYPTION_SPEC: dict[str, str] = {
 
 @dataclass(frozen=True)
 class EncryptionArgs:
+    """What a core tenant's encrypted volume type and Barbican key need."""
+
     tenant: str
     project_id: Input[str]
     region: RegionalCloud

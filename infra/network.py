@@ -17,6 +17,8 @@ ICMPV6 = "ipv6-icmp"
 
 @dataclass(frozen=True)
 class NetworkingArgs:
+    """A tenant's networks, their planned prefixes and the region they live in."""
+
     project_id: Input[str]
     networks: tuple[Network, ...]
     prefixes: TenantPrefixes
@@ -27,6 +29,8 @@ class NetworkingArgs:
 
 @dataclass(frozen=True)
 class NetworkArgs:
+    """One network of a tenant, its planned prefixes and the router its subnets attach to."""
+
     project_id: Input[str]
     network: Network
     prefixes: NetworkPrefixes
@@ -68,26 +72,23 @@ class TenantNetwork(pulumi.ComponentResource):
             region=region.region_name,
             opts=own,
         )
-        subnets = [subnet6]
+        subnets = {"ipv6": subnet6}
         ipv4 = args.prefixes.ipv4
         if args.network.stack is IpStack.DUAL_STACK and ipv4 is not None and region.subnet_pool_ipv4:
-            subnets.append(
-                openstack.networking.Subnet(
-                    f"{name}-ipv4",
-                    name=f"{args.network.name}-ipv4",
-                    network_id=net.id,
-                    tenant_id=args.project_id,
-                    ip_version=4,
-                    subnetpool_id=region.subnet_pool_ipv4.id,
-                    cidr=str(ipv4),
-                    enable_dhcp=True,
-                    tags=list(args.tags),
-                    region=region.region_name,
-                    opts=own,
-                )
+            subnets["ipv4"] = openstack.networking.Subnet(
+                f"{name}-ipv4",
+                name=f"{args.network.name}-ipv4",
+                network_id=net.id,
+                tenant_id=args.project_id,
+                ip_version=4,
+                subnetpool_id=region.subnet_pool_ipv4.id,
+                cidr=str(ipv4),
+                enable_dhcp=True,
+                tags=list(args.tags),
+                region=region.region_name,
+                opts=own,
             )
-        for subnet in subnets:
-            family = "ipv6" if subnet is subnet6 else "ipv4"
+        for family, subnet in subnets.items():
             openstack.networking.RouterInterface(
                 f"{name}-{family}-interface",
                 router_id=args.router_id,
@@ -96,7 +97,7 @@ class TenantNetwork(pulumi.ComponentResource):
                 opts=own,
             )
         self.network_id = net.id
-        self.register_outputs({"networkId": net.id, "subnetIds": [s.id for s in subnets]})
+        self.register_outputs({"networkId": net.id, "subnetIds": [s.id for s in subnets.values()]})
 
 
 class TenantNetworking(pulumi.ComponentResource):

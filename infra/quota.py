@@ -25,6 +25,8 @@ def swift_quota_metadata(quota_bytes: int) -> dict[str, str]:
 
 @dataclass(frozen=True)
 class QuotaArgs:
+    """A tenant's quotas and the project, region and provider they are set in."""
+
     project_id: Input[str]
     quotas: Quotas
     region: str

@@ -14,9 +14,45 @@ from stacks.region import Region
 
 @dataclass(frozen=True)
 class RegionArgs:
+    """The region to build and the classification its shared resources are tagged with."""
+
     region: Region
     classification: Level = Level.GENERAL
     """The most sensitive data the region holds (homed or replicated): shared resources carry it."""
+
+
+def _address_pool(
+    region: Region,
+    version: int,
+    prefix: str,
+    tenant_prefixlen: int,
+    network_prefixlen: int,
+    tags: list[str],
+    own: ResourceOptions,
+) -> openstack.networking.SubnetPool:
+    """A shared address scope for one IP version and the region's subnet pool in it."""
+    scope = openstack.networking.AddressScope(
+        f"{region.name}-ipv{version}-scope",
+        name=f"{region.name}-ipv{version}",
+        ip_version=version,
+        shared=True,
+        region=region.name,
+        opts=own,
+    )
+    return openstack.networking.SubnetPool(
+        f"{region.name}-ipv{version}-pool",
+        name=f"{region.name}-ipv{version}",
+        ip_version=version,
+        prefixes=[prefix],
+        address_scope_id=scope.id,
+        default_prefixlen=network_prefixlen,
+        min_prefixlen=tenant_prefixlen,
+        max_prefixlen=network_prefixlen,
+        shared=True,
+        tags=tags,
+        region=region.name,
+        opts=own,
+    )
 
 
 class RegionalCloud(pulumi.ComponentResource):
@@ -41,52 +77,14 @@ class RegionalCloud(pulumi.ComponentResource):
         own = self.child_opts(self)
         tags = [f"classification:{args.classification.value}"]
 
-        scope6 = openstack.networking.AddressScope(
-            f"{region.name}-ipv6-scope",
-            name=f"{region.name}-ipv6",
-            ip_version=6,
-            shared=True,
-            region=region.name,
-            opts=own,
-        )
         lengths = region.prefix_lengths
-        self.subnet_pool_ipv6 = openstack.networking.SubnetPool(
-            f"{region.name}-ipv6-pool",
-            name=f"{region.name}-ipv6",
-            ip_version=6,
-            prefixes=[str(region.ipv6_prefix)],
-            address_scope_id=scope6.id,
-            default_prefixlen=lengths.network_ipv6,
-            min_prefixlen=lengths.tenant_ipv6,
-            max_prefixlen=lengths.network_ipv6,
-            shared=True,
-            tags=tags,
-            region=region.name,
-            opts=own,
+        self.subnet_pool_ipv6 = _address_pool(
+            region, 6, str(region.ipv6_prefix), lengths.tenant_ipv6, lengths.network_ipv6, tags, own
         )
         self.subnet_pool_ipv4 = None
         if region.ipv4_prefix is not None:
-            scope4 = openstack.networking.AddressScope(
-                f"{region.name}-ipv4-scope",
-                name=f"{region.name}-ipv4",
-                ip_version=4,
-                shared=True,
-                region=region.name,
-                opts=own,
-            )
-            self.subnet_pool_ipv4 = openstack.networking.SubnetPool(
-                f"{region.name}-ipv4-pool",
-                name=f"{region.name}-ipv4",
-                ip_version=4,
-                prefixes=[str(region.ipv4_prefix)],
-                address_scope_id=scope4.id,
-                default_prefixlen=lengths.network_ipv4,
-                min_prefixlen=lengths.tenant_ipv4,
-                max_prefixlen=lengths.network_ipv4,
-                shared=True,
-                tags=tags,
-                region=region.name,
-                opts=own,
+            self.subnet_pool_ipv4 = _address_pool(
+                region, 4, str(region.ipv4_prefix), lengths.tenant_ipv4, lengths.network_ipv4, tags, own
             )
 
         external = openstack.networking.get_network_output(

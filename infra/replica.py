@@ -24,6 +24,8 @@ SYNC_KEY_LENGTH = 48
 
 @dataclass(frozen=True)
 class ReplicaArgs:
+    """A tenant's backup plan and what its containers need: project, regions and sync settings."""
+
     plan: BackupPlan
     classification: str
     project_id: Input[str]

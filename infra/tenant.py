@@ -30,6 +30,8 @@ class Roles:
 
 @dataclass(frozen=True)
 class TenantArgs:
+    """A tenant with its planned prefixes and backup plan, and the regions and settings it is built in."""
+
     tenant: Tenant
     prefixes: TenantPrefixes
     backup: BackupPlan

@@ -66,7 +66,7 @@ class RebalanceLoop:
             log.error(
                 "inventory refresh from %r failed; keeping the last good metrics: %s",
                 self.source,
-                _say(error),
+                _describe(error),
             )
             return False
         started = time.perf_counter()
@@ -76,7 +76,7 @@ class RebalanceLoop:
             self.metrics.plan_errors.inc()
             self.metrics.runs.labels("plan_error").inc()
             self.holder.publish(Observation.of(inventory, None, self.clock()))
-            log.error("planning failed: %s", _say(error))
+            log.error("planning failed: %s", _describe(error))
             return False
         self.metrics.plan_duration.observe(time.perf_counter() - started)
         self.holder.publish(Observation.of(inventory, plan, self.clock()))
@@ -86,7 +86,7 @@ class RebalanceLoop:
                 outcome = self.apply(plan)
             except Exception as error:
                 self.metrics.runs.labels("apply_error").inc()
-                log.error("applying the plan failed: %s", _say(error))
+                log.error("applying the plan failed: %s", _describe(error))
                 return False
             self.metrics.moves_applied.inc(outcome.applied)
             self.metrics.moves_failed.inc(outcome.failed)
@@ -108,7 +108,8 @@ class RebalanceLoop:
             stop.wait(interval)
 
 
-def _say(error: Exception) -> str:
+def _describe(error: Exception) -> str:
+    """The error in one log line: an inventory's problems, or the exception's type and message."""
     if isinstance(error, InventoryError):
         return "; ".join(error.problems)
     return f"{type(error).__name__}: {error}"

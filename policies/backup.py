@@ -28,6 +28,7 @@ NAME = "remote-backup-required"
 
 
 def required_replicas(tenant: Tenant, per_level: dict[str, int]) -> int:
+    """Remote replicas the tenant needs: its level's number, or more when its project tag demands it."""
     demanded = per_level.get(tenant.classification or "", 0)
     return max(demanded, tenant.replicas_demanded or 0)
 

@@ -45,6 +45,7 @@ _FIELDS = {"vcpu": "vcpu", "ramGib": "ram_gib", "volumeGib": "volume_gib"}
 
 
 def region_capacities(config: Mapping[str, Any]) -> dict[str, RegionCapacity]:
+    """The ``regions`` config read into one capacity per region; bad values raise PolicyConfigError."""
     regions = config.get("regions") or {}
     if not isinstance(regions, Mapping):
         raise PolicyConfigError(NAME, "regions", "must be an object of region names to capacities")

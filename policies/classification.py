@@ -43,12 +43,7 @@ POLICY = ResourceValidationPolicy(
     enforcement_level=EnforcementLevel.MANDATORY,
     config_schema=config.schema(
         {
-            "levels": {
-                "type": "array",
-                "items": {"type": "string"},
-                "default": list(KNOWN_LEVELS),
-                "description": "The known classification levels.",
-            }
+            "levels": config.str_list_property(KNOWN_LEVELS, "The known classification levels."),
         }
     ),
     remediation_steps=(

@@ -33,6 +33,7 @@ def int_list(config: Mapping[str, Any], policy: str, key: str, default: tuple[in
 
 
 def str_list(config: Mapping[str, Any], policy: str, key: str, default: tuple[str, ...]) -> tuple[str, ...]:
+    """A list of non-empty strings (the schema property is :func:`str_list_property`)."""
     value = config.get(key)
     if value is None:
         return default
@@ -57,6 +58,7 @@ def int_map(config: Mapping[str, Any], policy: str, key: str, default: Mapping[s
 
 
 def positive_int(config: Mapping[str, Any], policy: str, key: str, default: int) -> int:
+    """A whole number > 0."""
     value = config.get(key)
     if value is None:
         return default
@@ -68,6 +70,16 @@ def positive_int(config: Mapping[str, Any], policy: str, key: str, default: int)
 def schema(properties: Mapping[str, Mapping[str, Any]]) -> PolicyConfigSchema:
     """A config schema whose every property is optional (the defaults apply)."""
     return PolicyConfigSchema(properties={k: dict(v) for k, v in properties.items()})
+
+
+def str_list_property(default: tuple[str, ...], description: str) -> dict[str, Any]:
+    """The schema property of a list of strings read with :func:`str_list`."""
+    return {
+        "type": "array",
+        "items": {"type": "string"},
+        "default": list(default),
+        "description": description,
+    }
 
 
 def _whole(value: Any) -> bool:

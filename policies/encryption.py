@@ -82,12 +82,9 @@ POLICY = StackValidationPolicy(
     enforcement_level=EnforcementLevel.MANDATORY,
     config_schema=config.schema(
         {
-            "levels": {
-                "type": "array",
-                "items": {"type": "string"},
-                "default": list(DEFAULT_ENCRYPTED_LEVELS),
-                "description": "Classification levels whose volumes must be encrypted.",
-            },
+            "levels": config.str_list_property(
+                DEFAULT_ENCRYPTED_LEVELS, "Classification levels whose volumes must be encrypted."
+            ),
             "minKeyBits": {
                 "type": "integer",
                 "minimum": 128,

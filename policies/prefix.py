@@ -6,7 +6,7 @@ subnets and pools with pools. Prefixes still unknown during preview are left out
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from ipaddress import IPv4Network, IPv6Network, ip_network
 
@@ -21,6 +21,8 @@ NAME = "no-overlapping-prefixes"
 
 @dataclass(frozen=True)
 class Prefix:
+    """An address block one subnet or subnet pool declares (``owner`` names the resource in reports)."""
+
     network: IPv4Network | IPv6Network
     urn: str
     owner: str
@@ -30,8 +32,11 @@ class Prefix:
         return int(self.network.broadcast_address)
 
 
-def overlaps(prefixes: Iterable[Prefix]) -> Iterator[tuple[Prefix, Prefix]]:
-    """Pairs (earlier, later) that share addresses, found by one sweep in address order."""
+def overlaps(prefixes: Sequence[Prefix]) -> Iterator[tuple[Prefix, Prefix]]:
+    """Pairs (earlier, later) that share addresses, found by one sweep in address order.
+
+    A sequence, not any iterable: it is read once per IP version.
+    """
     for version in (4, 6):
         ordered = sorted(
             (p for p in prefixes if p.network.version == version),
@@ -45,23 +50,29 @@ def overlaps(prefixes: Iterable[Prefix]) -> Iterator[tuple[Prefix, Prefix]]:
                 widest = prefix
 
 
+def declared_prefixes(
+    index: StackIndex, resource_type: str, key: str, report: ReportViolation
+) -> list[Prefix]:
+    """The known prefixes under ``key`` of every resource of one type; invalid ones are reported."""
+    prefixes: list[Prefix] = []
+    for resource in index.of_type(resource_type):
+        value = index.props(resource).get(key)
+        for raw in value if isinstance(value, list) else [value]:
+            if raw is None or raw is UNKNOWN:
+                continue
+            try:
+                network = ip_network(str(raw), strict=True)
+            except ValueError as error:
+                report(f"{label(resource)} has an invalid prefix {raw!r}: {error}", resource.urn)
+                continue
+            prefixes.append(Prefix(network, resource.urn, label(resource)))
+    return prefixes
+
+
 def validate(args: StackValidationArgs, report: ReportViolation) -> None:
     index = StackIndex(args.resources)
     for resource_type, key in ((SUBNET, "cidr"), (SUBNET_POOL, "prefixes")):
-        prefixes: list[Prefix] = []
-        for resource in index.of_type(resource_type):
-            value = index.props(resource).get(key)
-            values = value if isinstance(value, list) else [value]
-            for raw in values:
-                if raw is None or raw is UNKNOWN:
-                    continue
-                try:
-                    network = ip_network(str(raw), strict=True)
-                except ValueError as error:
-                    report(f"{label(resource)} has an invalid prefix {raw!r}: {error}", resource.urn)
-                    continue
-                prefixes.append(Prefix(network, resource.urn, label(resource)))
-        for first, second in overlaps(prefixes):
+        for first, second in overlaps(declared_prefixes(index, resource_type, key, report)):
             report(
                 f"{second.owner} {second.network} overlaps {first.owner} {first.network}",
                 second.urn,

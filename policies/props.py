@@ -55,6 +55,7 @@ def plain(value: Any) -> Any:
 
 
 def is_known(value: Any) -> bool:
+    """False for :data:`UNKNOWN`, True for anything else."""
     return value is not UNKNOWN
 
 

@@ -188,7 +188,7 @@ def drain(inv: Inventory, zone: str, *, max_moves: int | None = None) -> DrainRe
         note=None if moves else f"zone {zone} runs no workloads: nothing to move",
     )
     plan = replace(plan, lower_bound=None, optimal=False)
-    if plan.reason is not None and plan.reason.startswith("refused"):
+    if plan.refused:
         return DrainResult(zone, None, (), (), placed=0, to_move=int(leaving.size))
     rest = {z: row for z, row in plan.after.zones.items() if z != zone}
     return DrainResult(

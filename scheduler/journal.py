@@ -14,8 +14,7 @@ import fcntl
 import json
 import os
 import time
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
@@ -260,13 +259,3 @@ class Journal:
 
     def end(self, run: str) -> None:
         self._append({"event": "end", "run": run, "time": time.time()})
-
-
-@contextmanager
-def opened(path: str | Path) -> Iterator[Journal]:
-    """The journal at ``path``, locked for the duration of the block."""
-    journal = Journal(path).open()
-    try:
-        yield journal
-    finally:
-        journal.close()

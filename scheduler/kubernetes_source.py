@@ -324,7 +324,7 @@ class KubernetesSource:
                 if parent is not None and parent[0] == "Deployment":
                     kind, owner_name = parent
             group = f"{meta.namespace}/{kind}/{owner_name}"
-        allowed = self._allowed_zones(pod, zone_of, nodes, vols)
+        allowed = self._allowed_zones(pod, zone_of, vols)
         pinned = self._pinned_reason(pod, owner, vols, allowed, zone_of, nodes, receiving)
         if pinned is not None:
             self.reasons[name] = pinned
@@ -340,7 +340,7 @@ class KubernetesSource:
 
     @staticmethod
     def _allowed_zones(
-        pod: client.V1Pod, zone_of: Mapping[str, str], nodes: Mapping[str, client.V1Node], vols: _Volumes
+        pod: client.V1Pod, zone_of: Mapping[str, str], vols: _Volumes
     ) -> frozenset[str] | None:
         all_zones = set(zone_of.values())
         allowed = {zone for zone in all_zones if _admits_zone(pod, zone)}

@@ -11,6 +11,9 @@ from scheduler.imbalance import imbalance, zone_utilization
 from scheduler.inventory import Inventory
 from scheduler.move import Move
 
+REFUSED = "refused"
+"""How a plan's ``reason`` starts when the planner's own moves failed the final check and were dropped."""
+
 
 @dataclass(frozen=True)
 class Snapshot:
@@ -50,6 +53,11 @@ class Plan:
     optimal: bool = False
     seconds: float = 0.0
     extra: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def refused(self) -> bool:
+        """True when the planner's moves failed the final safety check and were dropped (a defect)."""
+        return self.reason is not None and self.reason.startswith(REFUSED)
 
     @property
     def gap(self) -> float | None:

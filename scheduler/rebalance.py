@@ -15,7 +15,7 @@ from scheduler.heuristic import EPS, SWAPS_BELOW, descend, measure
 from scheduler.imbalance import imbalance
 from scheduler.inventory import Inventory
 from scheduler.move import Move
-from scheduler.plan import Plan, Snapshot
+from scheduler.plan import REFUSED, Plan, Snapshot
 from scheduler.safety import plan_violations
 from scheduler.state import PlacementState
 
@@ -129,18 +129,19 @@ def finish(
     named = to_moves(arrays, moves)
     problems = plan_violations(inv, named, max_moves=max_moves)
     reason = note
-    if problems:
+    refused = bool(problems)
+    if refused:
         named = ()
-        reason = "refused an unsafe plan (planner defect): " + "; ".join(problems[:3])
+        reason = f"{REFUSED} an unsafe plan (planner defect): " + "; ".join(problems[:3])
     host_of = arrays.host_of.copy()
     if named:
         for w, h in moves:
             host_of[w] = h
     after = snapshot(arrays, host_of) if named else before
     if after.imbalance > before.imbalance + 1e-12 and not may_raise:
-        named, after = (), before
-        reason = "refused a plan that would raise the imbalance (planner defect)"
-    if not named and not (reason or "").startswith("refused"):
+        named, after, refused = (), before, True
+        reason = f"{REFUSED} a plan that would raise the imbalance (planner defect)"
+    if not named and not refused:
         reason = explain_nothing(inv, before, bound, max_moves)
     bound = min(bound, after.imbalance)
     return Plan(

@@ -20,6 +20,8 @@ N = TypeVar("N", IPv4Network, IPv6Network)
 
 @dataclass(frozen=True)
 class NetworkPrefixes:
+    """The prefixes planned for one network: its IPv6 subnet and, when dual-stack, its IPv4 subnet."""
+
     network: str
     ipv6: IPv6Network
     ipv4: IPv4Network | None
@@ -27,6 +29,8 @@ class NetworkPrefixes:
 
 @dataclass(frozen=True)
 class TenantPrefixes:
+    """The prefixes planned for one tenant in a region, and for each of its networks."""
+
     tenant: str
     region: str
     ipv6: IPv6Network

@@ -10,6 +10,8 @@ FieldPath = tuple[str | int, ...]
 
 
 class Severity(StrEnum):
+    """An error makes a stack file unusable; a warning is reported and the file is still used."""
+
     ERROR = "error"
     WARNING = "warning"
 
@@ -38,6 +40,7 @@ class Problem:
 
 
 def format_path(path: FieldPath) -> str:
+    """A field path as the user would write it, e.g. ``tenants[2].quotas.compute``."""
     out = ""
     for part in path:
         if isinstance(part, int):

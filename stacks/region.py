@@ -111,7 +111,3 @@ class Region(SpecModel):
         if prefix.is_link_local or prefix.is_multicast or prefix.is_loopback:
             raise ValueError("must be a global or unique-local unicast prefix")
         return prefix
-
-    @property
-    def dual_stack(self) -> bool:
-        return self.ipv4_prefix is not None

@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 import argparse
-import json
-import sys
 
-from govcloud.commands.rebalance import bad_input
-from govcloud.console import make_console
+from govcloud.console import bad_input, make_console, print_json
 from govcloud.exit_codes import ExitCode
 from govcloud.views.plan import render_drain
 from scheduler.drain import drain
@@ -34,17 +31,15 @@ def run(args: argparse.Namespace) -> int:
     try:
         inv = load_inventory(args.inventory)
     except InventoryError as error:
-        return bad_input(error)
+        return bad_input(error.problems)
     zones = [z.name for z in inv.zones]
     if args.zone not in zones:
         return bad_input(
-            InventoryError(
-                [f"{args.inventory}: --zone: unknown zone {args.zone!r} (zones: {', '.join(zones)})"]
-            )
+            [f"{args.inventory}: --zone: unknown zone {args.zone!r} (zones: {', '.join(zones)})"]
         )
     result = drain(inv, args.zone)
     if args.json:
-        sys.stdout.write(json.dumps(result.to_json(), indent=2, ensure_ascii=False) + "\n")
+        print_json(result.to_json())
     else:
         render_drain(make_console(), result, args.inventory)
     return ExitCode.OK if result.feasible else ExitCode.FINDINGS

@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 
 import yaml
 
-from govcloud.console import make_console
+from govcloud.applying import SOURCE_ERRORS, source_error
+from govcloud.console import print_json
 from govcloud.exit_codes import ExitCode
-from govcloud.sources import SourceError, add_source_arguments, source_from_args
-from scheduler.inventory_file import InventoryError, inventory_to_dict
-from scheduler.kubernetes_source import KubernetesSourceError
-from scheduler.openstack_source import OpenStackSourceError
+from govcloud.sources import add_source_arguments, source_from_args
+from scheduler.inventory_file import inventory_to_dict
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -33,13 +31,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     try:
         inventory = source_from_args(args).load()
-    except (SourceError, InventoryError, OpenStackSourceError, KubernetesSourceError) as error:
-        make_console(stderr=True).print(f"[bold red]error[/]: {error}", highlight=False, soft_wrap=True)
-        return ExitCode.BAD_INPUT
+    except SOURCE_ERRORS as error:
+        return source_error(error)
     data = inventory_to_dict(inventory)
     if args.json:
-        json.dump(data, sys.stdout, indent=2, ensure_ascii=False)
-        sys.stdout.write("\n")
+        print_json(data)
     else:
         yaml.safe_dump(data, sys.stdout, sort_keys=False, allow_unicode=True)
     return ExitCode.OK

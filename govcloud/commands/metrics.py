@@ -8,7 +8,7 @@ import sys
 from govcloud import __version__
 from govcloud.applying import move_count
 from govcloud.commands.serve import make_planner
-from govcloud.console import make_console
+from govcloud.console import bad_input
 from govcloud.exit_codes import ExitCode
 from monitoring.collector import build_exporter
 from monitoring.loop import RebalanceLoop
@@ -37,10 +37,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         inventory = load_inventory(args.inventory)
     except InventoryError as error:
-        err = make_console(stderr=True)
-        for problem in error.problems:
-            err.print(f"[bold red]error[/]: {problem}", highlight=False, soft_wrap=True)
-        return ExitCode.BAD_INPUT
+        return bad_input(error.problems)
     exporter = build_exporter(__version__)
     loop = RebalanceLoop(_Loaded(inventory), make_planner(args.max_moves), exporter.holder, exporter.metrics)
     ok = loop.run_once()

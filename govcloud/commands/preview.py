@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import argparse
-import json
-import sys
 
-from govcloud.console import make_console
+from govcloud.console import make_console, print_json
 from govcloud.exit_codes import ExitCode
 from govcloud.policy_check import check_resources
 from govcloud.views.preview import preview_document, render_preview
@@ -43,8 +41,7 @@ def run(args: argparse.Namespace) -> int:
     violations = check_resources(preview.resources, stack.spec)
     if args.json:
         document = preview_document(preview, [v.as_json() for v in violations])
-        json.dump(document, sys.stdout, ensure_ascii=False, indent=2)
-        sys.stdout.write("\n")
+        print_json(document)
     else:
         console = make_console()
         render_preview(console, stack, preview)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -16,16 +15,13 @@ from govcloud.applying import (
     apply_from_args,
     exit_code,
     resumable_plan,
-    source_kind,
+    source_error,
 )
-from govcloud.applying import source_error as bad_source
-from govcloud.console import make_console
-from govcloud.exit_codes import ExitCode
-from govcloud.sources import add_source_arguments, source_from_args
+from govcloud.console import make_console, print_json
+from govcloud.sources import add_source_arguments, source_from_args, source_kind
 from govcloud.views.apply import render_apply
 from govcloud.views.plan import render_plan
 from scheduler.inventory import Inventory
-from scheduler.inventory_file import InventoryError
 from scheduler.plan import Plan
 from scheduler.rebalance import rebalance
 
@@ -72,13 +68,6 @@ def progress_bar(label: str) -> Iterator[Callable[[float], None] | None]:
         yield lambda fraction: progress.update(task, completed=fraction)
 
 
-def bad_input(error: InventoryError) -> int:
-    err = make_console(stderr=True)
-    for problem in error.problems:
-        err.print(f"[bold red]error[/]: {problem}", highlight=False, soft_wrap=True)
-    return ExitCode.BAD_INPUT
-
-
 def run(args: argparse.Namespace) -> int:
     def planner(inv: Inventory, budget: int | None) -> Plan:
         return rebalance(inv, max_moves=budget, exact=args.exact, time_limit=args.time_limit)
@@ -98,10 +87,10 @@ def run(args: argparse.Namespace) -> int:
                 )
         report = apply_from_args(args, source, plan, planner)
     except SOURCE_ERRORS as error:
-        return bad_source(error)
+        return source_error(error)
     if args.json:
         out = plan.to_json() if report is None else {**plan.to_json(), "apply": report.to_json()}
-        sys.stdout.write(json.dumps(out, indent=2, ensure_ascii=False) + "\n")
+        print_json(out)
     else:
         render_plan(make_console(), plan, args.inventory or source_kind(args))
         if report is not None:

@@ -22,11 +22,16 @@ from govcloud.applying import (
     check_apply,
     resumable_plan,
     source_error,
+)
+from govcloud.console import bad_input, make_console
+from govcloud.exit_codes import ExitCode
+from govcloud.sources import (
+    SourceError,
+    add_source_arguments,
+    executor_from_args,
+    source_from_args,
     source_kind,
 )
-from govcloud.console import make_console
-from govcloud.exit_codes import ExitCode
-from govcloud.sources import SourceError, add_source_arguments, executor_from_args, source_from_args
 from monitoring.collector import build_exporter
 from monitoring.loop import ApplyFn, ApplyOutcome, Planner, RebalanceLoop
 from monitoring.server import ListenAddress, ListenError, parse_listen, serve_metrics
@@ -158,8 +163,7 @@ def serve(
     try:
         server = serve_metrics(exporter.body, listen)
     except ListenError as error:
-        err.print(f"[bold red]error[/]: {error}", highlight=False, soft_wrap=True)
-        return ExitCode.BAD_INPUT
+        return bad_input([str(error)])
     stop = threading.Event()
     previous = {sig: signal.signal(sig, lambda *_: stop.set()) for sig in (signal.SIGTERM, signal.SIGINT)}
     mode = "planning and applying" if apply else "planning only"

@@ -20,6 +20,7 @@ def bar(fraction: float, width: int = BAR_WIDTH) -> str:
 
 
 def utilization_table(plan: Plan, title: str = "Zone utilization") -> Table:
+    """Each zone's utilization per resource before and after the plan, with bars."""
     table = Table(title=title, title_justify="left")
     for column, justify in (
         ("zone", "left"),
@@ -41,6 +42,7 @@ def utilization_table(plan: Plan, title: str = "Zone utilization") -> Table:
 
 
 def moves_table(plan: Plan, limit: int = 60) -> Table:
+    """The plan's moves in order (the first ``limit``; the rest are counted)."""
     table = Table(title=f"Moves ({len(plan.moves)}, applied in this order)", title_justify="left")
     for column in ("#", "workload", "tenant", "from", "to"):
         table.add_column(column, justify="right" if column == "#" else "left")
@@ -58,6 +60,7 @@ def moves_table(plan: Plan, limit: int = 60) -> Table:
 
 
 def render_plan(console: Console, plan: Plan, source: str) -> None:
+    """Print a plan: utilization, moves, imbalance with bound and gap, and its note."""
     console.print(utilization_table(plan, f"Zone utilization, {source}"))
     if plan.moves:
         console.print(moves_table(plan))
@@ -73,6 +76,7 @@ def render_plan(console: Console, plan: Plan, source: str) -> None:
 
 
 def render_drain(console: Console, result: DrainResult, source: str) -> None:
+    """Print a drain: its plan, or what cannot fit per tenant and resource and why per workload."""
     if result.plan is not None:
         console.print(f"[green]Zone {result.zone} can be emptied[/]: {result.placed} workloads move.")
         render_plan(console, result.plan, source)

@@ -45,6 +45,7 @@ def _plain_numbers(value: Any) -> Any:
 
 
 def render_preview(console: Console, stack: LoadedStack, preview: Preview) -> None:
+    """Summarise what the mocked program declared: resources by type, tenants, address plan, replicas."""
     spec = stack.spec
     console.print(
         f"[bold]{spec.cloud.display_name or spec.cloud.name}[/] ({stack.source}): "

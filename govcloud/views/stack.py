@@ -15,6 +15,7 @@ from stacks.replica import backup_plan
 
 
 def render_stack_summary(console: Console, stack: LoadedStack) -> None:
+    """Print a valid stack: regions and zones, quotas against capacity, and the address plan."""
     spec = stack.spec
     title = spec.cloud.display_name or spec.cloud.name
     console.print(f"[bold]{title}[/] ({spec.cloud.name}) from {stack.source}: [green]valid[/]")

@@ -11,6 +11,7 @@ from policies.inputs import Violation
 
 
 def render_violations(console: Console, violations: Sequence[Violation]) -> None:
+    """A table of policy violations, mandatory ones first (or a line saying there are none)."""
     if not violations:
         console.print("Policies: [green]no violations[/]")
         return

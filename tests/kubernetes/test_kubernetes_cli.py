@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 from pathlib import Path
 
 import yaml
 
 from scheduler.inventory_file import parse_inventory
+from tests.cli.process import govcloud
 from tests.kubernetes.recorded_api import RecordedApi, Reply, cluster_routes, serve
 
 
@@ -28,12 +28,6 @@ def kubeconfig(tmp_path: Path, server: str) -> Path:
         )
     )
     return path
-
-
-def govcloud(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "govcloud", *args], capture_output=True, text=True, timeout=120, check=False
-    )
 
 
 def test_inventory_export_is_a_valid_inventory_file(tmp_path: Path) -> None:

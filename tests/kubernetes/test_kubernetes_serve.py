@@ -9,15 +9,15 @@ from __future__ import annotations
 import json
 import signal
 import subprocess
-import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 from scheduler.kubernetes_source import KubernetesSource
 from scheduler.rebalance import rebalance
+from tests.cli.process import govcloud, started
 from tests.kubernetes.recorded_api import RecordedApi, Reply, serve
-from tests.kubernetes.test_kubernetes_cli import VICTIM, govcloud, kubeconfig, moving_cluster
+from tests.kubernetes.test_kubernetes_cli import VICTIM, kubeconfig, moving_cluster
 from tests.monitoring.conftest import free_port
 from tests.monitoring.scrape import DEADLINE, Samples, wait_for
 
@@ -38,33 +38,20 @@ def serving(api: RecordedApi, tmp_path: Path, *extra: str) -> Iterator[tuple[sub
     """``govcloud serve --kubernetes`` on ``api`` every 200 ms, killed if the test left it running."""
     with serve(api) as api_client:
         port = free_port()
-        proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "govcloud",
-                "serve",
-                "--kubernetes",
-                "--kubeconfig",
-                str(kubeconfig(tmp_path, api_client.configuration.host)),
-                "--journal",
-                str(tmp_path / "journal.jsonl"),
-                "--listen",
-                f"127.0.0.1:{port}",
-                "--interval",
-                "200ms",
-                *extra,
-            ],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        try:
+        with started(
+            "serve",
+            "--kubernetes",
+            "--kubeconfig",
+            str(kubeconfig(tmp_path, api_client.configuration.host)),
+            "--journal",
+            str(tmp_path / "journal.jsonl"),
+            "--listen",
+            f"127.0.0.1:{port}",
+            "--interval",
+            "200ms",
+            *extra,
+        ) as proc:
             yield proc, port
-        finally:
-            if proc.poll() is None:
-                proc.kill()
-                proc.communicate()
 
 
 def _stop(proc: subprocess.Popen) -> str:

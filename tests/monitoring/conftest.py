@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import socket
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.cli.process import ROOT
+from tests.cli.process import govcloud as run_govcloud
+
 HERE = Path(__file__).resolve().parent
 RULES = ROOT / "monitoring" / "rules"
 DASHBOARD = ROOT / "monitoring" / "dashboards" / "govcloud.json"
@@ -38,13 +39,6 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def govcloud(*args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
-    """Run the CLI in a subprocess from the repository root."""
-    return subprocess.run(
-        [sys.executable, "-m", "govcloud", *args],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        check=False,
-    )
+def govcloud(*args: str) -> subprocess.CompletedProcess[str]:
+    """Run the CLI in a subprocess from the repository root (at most a minute)."""
+    return run_govcloud(*args, timeout=60)

@@ -7,14 +7,14 @@ import shutil
 import signal
 import socket
 import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from govcloud.commands.serve import parse_duration
-from tests.monitoring.conftest import ROOT, free_port, govcloud
+from tests.cli.process import started
+from tests.monitoring.conftest import free_port, govcloud
 from tests.monitoring.scrape import DEADLINE, wait_for
 
 
@@ -28,28 +28,11 @@ def inventory_file(tmp_path: Path, test_inventory: Path) -> Path:
 @pytest.fixture
 def serving(inventory_file: Path) -> Iterator[tuple[subprocess.Popen, int]]:
     port = free_port()
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "govcloud",
-            "serve",
-            "--inventory",
-            str(inventory_file),
-            "--listen",
-            f"127.0.0.1:{port}",
-            "--interval",
-            "200ms",
-        ],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    yield proc, port
-    if proc.poll() is None:
-        proc.kill()
-        proc.communicate()
+    listen = f"127.0.0.1:{port}"
+    with started(
+        "serve", "--inventory", str(inventory_file), "--listen", listen, "--interval", "200ms"
+    ) as proc:
+        yield proc, port
 
 
 def _ok_runs(samples: dict) -> float:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +31,6 @@ class Record:
     id: str = ""
     region: str | None = None
     custom: bool = True
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 def recorded(resources: list[PolicyInput]) -> list[Record]:

@@ -3,26 +3,19 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.cli.process import ROOT, govcloud
+
 BROKEN = Path(__file__).resolve().parent / "stacks" / "broken.yaml"
 
 
 def preview(stack: Path, *extra: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "govcloud", "preview", "--stack", str(stack), *extra],
-        cwd=ROOT,
-        env={**os.environ, "COLUMNS": "200"},  # one table row per violation
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    # COLUMNS=200: one table row per violation
+    return govcloud("preview", "--stack", str(stack), *extra, env={"COLUMNS": "200"}, timeout=300)
 
 
 def test_broken_stack_yields_exactly_the_expected_violations() -> None:

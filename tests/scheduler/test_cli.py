@@ -3,22 +3,14 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import yaml
 
+from tests.cli.process import ROOT, govcloud
 from tests.scheduler.plan_checker import check_plan
 
-ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = str(ROOT / "scheduler" / "examples" / "dev-inventory.yaml")
-
-
-def govcloud(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "govcloud", *args], capture_output=True, text=True, cwd=ROOT, timeout=120
-    )
 
 
 def example() -> dict:
