@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from scheduler.inventory import Host, Inventory, Tenant, Workload, Zone
+from scheduler.residency import stack_residency
 from stacks.spec import StackSpec
 
 ALLOWED_ZONES_KEY = "govcloud:allowed_zones"
@@ -88,16 +89,6 @@ def tenant_caps(stack: StackSpec) -> dict[str, dict[str, dict[str, float]]]:
     return caps
 
 
-def classification_zones(stack: StackSpec) -> dict[str, frozenset[str]]:
-    """Tenant -> the zones its classification confines its data to (only tenants so confined)."""
-    zones: dict[str, frozenset[str]] = {}
-    for tenant in stack.tenants:
-        allowed = stack.classifications.of(tenant.classification).zones
-        if allowed is not None:
-            zones[tenant.name] = frozenset(allowed)
-    return zones
-
-
 class OpenStackSource:
     """An :class:`~scheduler.source.InventorySource` reading a live cloud through openstacksdk.
 
@@ -158,7 +149,7 @@ class OpenStackSource:
         names = workload_names(servers, projects)
         by_id = {s.id: s for s in servers}
         groups = self._anti_affinity_groups(projects)
-        residency = classification_zones(self.stack) if self.stack else {}
+        residency = stack_residency(self.stack) if self.stack else {}
         workloads = tuple(
             self._workload(name, by_id[ref.id], projects, groups, residency) for name, ref in names.items()
         )

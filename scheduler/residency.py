@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from dataclasses import replace
 
 from scheduler.inventory import Inventory
+from stacks.replica import effective_protection
 from stacks.spec import StackSpec
 
 
@@ -15,7 +16,7 @@ def stack_residency(spec: StackSpec) -> dict[str, frozenset[str]]:
     """tenant -> the zones its classification allows (tenants without a limit are left out)."""
     out: dict[str, frozenset[str]] = {}
     for tenant in spec.tenants:
-        zones = spec.classifications.of(tenant.classification).zones
+        zones = effective_protection(spec, tenant).zones
         if zones is not None:
             out[tenant.name] = frozenset(zones)
     return out

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from scheduler.openstack_source import classification_zones, provider_capacity, tenant_caps, workload_names
+from scheduler.openstack_source import provider_capacity, tenant_caps, workload_names
+from scheduler.residency import stack_residency
 from stacks.load import load_stack
 
 
@@ -61,7 +62,7 @@ def test_stack_gives_per_zone_caps_and_classification_zones() -> None:
     assert caps["health"] == {z: {"vcpu": 96.0, "ram_gib": 192.0} for z in ("sy-az1", "sy-az2", "sy-az3")}
     assert caps["transport"]["sy-az3"] == {"vcpu": 48.0, "ram_gib": 96.0}
     # Only "core" data is confined (to sy-az1 and sy-az2) in the dev stack.
-    assert classification_zones(spec) == {
+    assert stack_residency(spec) == {
         "health": frozenset({"sy-az1", "sy-az2"}),
         "police": frozenset({"sy-az1", "sy-az2"}),
     }
