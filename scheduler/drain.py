@@ -61,6 +61,8 @@ class DrainResult:
     placed: int = 0
     to_move: int = 0
     extra: dict[str, float] = field(default_factory=dict)
+    refused: str | None = None
+    """Set when every workload found room but the safety gate refused the resulting plan (and why)."""
 
     @property
     def feasible(self) -> bool:
@@ -76,6 +78,8 @@ class DrainResult:
         }
         if self.plan is not None:
             out["plan"] = self.plan.to_json()
+        if self.refused is not None:
+            out["refused"] = self.refused
         out["shortfalls"] = [s.to_json() for s in self.shortfalls]
         out["by_tenant"] = [t.to_json() for t in self.by_tenant]
         return out
@@ -189,7 +193,7 @@ def drain(inv: Inventory, zone: str, *, max_moves: int | None = None) -> DrainRe
     )
     plan = replace(plan, lower_bound=None, optimal=False)
     if plan.refused:
-        return DrainResult(zone, None, (), (), placed=0, to_move=int(leaving.size))
+        return DrainResult(zone, None, to_move=int(leaving.size), refused=plan.reason)
     rest = {z: row for z, row in plan.after.zones.items() if z != zone}
     return DrainResult(
         zone,

@@ -84,6 +84,13 @@ def render_drain(console: Console, result: DrainResult, source: str) -> None:
         if rest is not None:
             console.print(f"Imbalance of the other zones afterwards: {rest:.4f}", highlight=False)
         return
+    if result.refused is not None:
+        console.print(
+            f"[red]Zone {result.zone} is not drained[/]: every workload found room, but the safety gate "
+            f"refused the plan ({result.refused}); no plan is produced.",
+            highlight=False,
+        )
+        return
     console.print(
         f"[red]Zone {result.zone} cannot be emptied[/]: {len(result.shortfalls)} of {result.to_move} "
         "workloads have nowhere to go (no plan is produced).",

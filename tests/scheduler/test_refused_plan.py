@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import time
 
+from rich.console import Console
+
+from govcloud.views.plan import render_drain
 from scheduler.arrays import to_arrays
+from scheduler.drain import DrainResult
 from scheduler.inventory_file import parse_inventory
 from scheduler.plan import Plan
 from scheduler.rebalance import finish, snapshot
@@ -64,3 +68,14 @@ def test_an_empty_plan_is_explained_not_refused() -> None:
     plan = finished([])
     assert not plan.refused and plan.moves == ()
     assert plan.reason is not None and plan.reason.startswith("no safe move lowers the imbalance")
+
+
+def test_a_refused_drain_says_so_instead_of_blaming_missing_room() -> None:
+    result = DrainResult("zone-a", None, to_move=3, refused="refused an unsafe plan (planner defect): x")
+    assert not result.feasible
+    assert result.to_json()["refused"] == "refused an unsafe plan (planner defect): x"
+    console = Console(record=True, width=200)
+    render_drain(console, result, "inv.yaml")
+    text = console.export_text()
+    assert "is not drained" in text and "planner defect" in text
+    assert "nowhere to go" not in text
