@@ -18,6 +18,7 @@ from monitoring.run_metrics import RunMetrics
 from scheduler.inventory import Inventory
 from scheduler.inventory_file import InventoryError
 from scheduler.plan import Plan
+from scheduler.rebalance import rebalance
 from scheduler.source import InventorySource
 
 log = logging.getLogger("govcloud.serve")
@@ -32,6 +33,13 @@ class ApplyOutcome:
 
 
 Planner = Callable[[Inventory], Plan]
+
+
+def rebalance_planner(max_moves: int | None) -> Planner:
+    """The scheduler's heuristic rebalance, limited to ``max_moves`` moves per plan."""
+    return lambda inv: rebalance(inv, max_moves=max_moves)
+
+
 ApplyFn = Callable[[Plan], ApplyOutcome]
 
 

@@ -7,11 +7,10 @@ import sys
 
 from govcloud import __version__
 from govcloud.applying import move_count
-from govcloud.commands.serve import make_planner
 from govcloud.console import bad_input
 from govcloud.exit_codes import ExitCode
 from monitoring.collector import build_exporter
-from monitoring.loop import RebalanceLoop
+from monitoring.loop import RebalanceLoop, rebalance_planner
 from scheduler.inventory import Inventory
 from scheduler.inventory_file import InventoryError, load_inventory
 
@@ -39,7 +38,9 @@ def run(args: argparse.Namespace) -> int:
     except InventoryError as error:
         return bad_input(error.problems)
     exporter = build_exporter(__version__)
-    loop = RebalanceLoop(_Loaded(inventory), make_planner(args.max_moves), exporter.holder, exporter.metrics)
+    loop = RebalanceLoop(
+        _Loaded(inventory), rebalance_planner(args.max_moves), exporter.holder, exporter.metrics
+    )
     ok = loop.run_once()
     sys.stdout.write(exporter.body.text().decode())
     return ExitCode.OK if ok else ExitCode.FINDINGS

@@ -33,7 +33,7 @@ from govcloud.sources import (
     source_kind,
 )
 from monitoring.collector import build_exporter
-from monitoring.loop import ApplyFn, ApplyOutcome, Planner, RebalanceLoop
+from monitoring.loop import ApplyFn, ApplyOutcome, Planner, RebalanceLoop, rebalance_planner
 from monitoring.server import ListenAddress, ListenError, parse_listen, serve_metrics
 from scheduler.apply import ApplyReport
 from scheduler.inventory import Inventory
@@ -106,7 +106,7 @@ def run(args: argparse.Namespace) -> int:
         return source_error(error)
     return serve(
         source,
-        planner=make_planner(args.max_moves),
+        planner=rebalance_planner(args.max_moves),
         listen=args.listen,
         interval=args.interval,
         apply=apply,
@@ -141,11 +141,6 @@ def outcome_of(report: ApplyReport) -> ApplyOutcome:
     """Moves this call completed and failed (outcomes settled by an earlier process are not counted)."""
     fresh = [step.status for step in report.steps if not step.resumed]
     return ApplyOutcome(applied=fresh.count(DONE), failed=fresh.count(FAILED) + fresh.count(UNKNOWN))
-
-
-def make_planner(max_moves: int | None) -> Planner:
-    """The scheduler's rebalance with the command's limits."""
-    return lambda inv: rebalance(inv, max_moves=max_moves)
 
 
 def serve(
