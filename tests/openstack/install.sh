@@ -18,10 +18,13 @@ for pkg in "${PACKAGES[@]}"; do
 done
 if ((${#missing[@]})); then
   apt-get -o DPkg::Lock::Timeout=600 update -qq
-  # policy-rc.d keeps rabbitmq-server's maintainer script from starting a broker of its own.
-  printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d
-  chmod +x /usr/sbin/policy-rc.d
-  trap 'rm -f /usr/sbin/policy-rc.d' EXIT
+  # policy-rc.d keeps rabbitmq-server's maintainer script from starting a broker of its own;
+  # one the machine already has is left in place.
+  if [[ ! -e /usr/sbin/policy-rc.d ]]; then
+    printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d
+    chmod +x /usr/sbin/policy-rc.d
+    trap 'rm -f /usr/sbin/policy-rc.d' EXIT
+  fi
   DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends "${missing[@]}"
 fi
 
