@@ -18,6 +18,7 @@ demo: venv
 	$(BIN)/govcloud validate stacks/dev.yaml
 	$(BIN)/govcloud preview --stack stacks/dev.yaml
 	$(BIN)/govcloud rebalance --inventory scheduler/examples/dev-inventory.yaml
+	$(BIN)/govcloud drain --inventory scheduler/examples/dev-inventory.yaml --zone sy-az3
 
 lint: venv
 	$(BIN)/ruff check .
