@@ -2,7 +2,8 @@
 
 Keystone, Placement, Glance (file store), Neutron API (no agents), Cinder API, Nova api/conductor/
 scheduler and three ``nova-compute`` with the fake virt driver in three availability zones, on
-RabbitMQ and SQLite (WAL). Every service runs under Debian's ``/usr/bin/python3`` in its own process
+RabbitMQ and SQLite (WAL); Swift as two single-replica clusters, regions ``shenyang`` and ``dalian``,
+with container sync between them. Every service runs under Debian's ``/usr/bin/python3`` in its own process
 group; ``down`` stops exactly the process groups ``up`` recorded in ``DIR/pids.json``.
 
 Usage: ``python3 tests/openstack/openstack_box.py up|down DIR`` (``up`` prints the ``OS_*`` environment).
@@ -15,6 +16,7 @@ import base64
 import contextlib
 import json
 import os
+import pwd
 import shutil
 import signal
 import socket
@@ -30,6 +32,7 @@ import urllib.request
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -50,9 +53,19 @@ PORTS = {
     "rabbitmq": 5672,
     "epmd": 4369,
 }
+# Swift: one single-replica cluster per region, each a proxy and account/container/object servers.
+SWIFT_REGIONS = ("shenyang", "dalian")
+SWIFT_PORTS = {
+    "shenyang": {"proxy": 8080, "object": 6200, "container": 6201, "account": 6202},
+    "dalian": {"proxy": 8081, "object": 6210, "container": 6211, "account": 6212},
+}
+SWIFT_SERVERS = ("account", "container", "object")
+SYNC_REALM = "govcloud"
+"""The container-sync realm; the Pulumi program's default ``syncRealm``."""
+SYNC_INTERVAL = 1.0
 # compute host -> availability zone; the zones are the dev stack's primary-region zones.
 COMPUTES = {"compute1": "sy-az1", "compute2": "sy-az2", "compute3": "sy-az3"}
-SERVICE_USERS = ("nova", "placement", "neutron", "glance", "cinder")
+SERVICE_USERS = ("nova", "placement", "neutron", "glance", "cinder", "swift")
 READY_TIMEOUT = 180.0
 
 
@@ -452,6 +465,131 @@ def write_configs(d: Path) -> None:
     (etc / "nova_cell0_url").write_text(_sqlite(d, "nova_cell0"))
 
 
+def _swift_dir(d: Path, region: str) -> Path:
+    return d / "swift" / region
+
+
+def write_swift_configs(d: Path) -> None:
+    """Per region: swift.conf with its own hash salts, server/proxy/sync configs, the shared realms."""
+    realm_key = base64.urlsafe_b64encode(os.urandom(24)).decode()
+    clusters = {f"cluster_{r}": f"http://{HOST}:{SWIFT_PORTS[r]['proxy']}/v1/" for r in SWIFT_REGIONS}
+    for region in SWIFT_REGIONS:
+        sd = _swift_dir(d, region)
+        ports = SWIFT_PORTS[region]
+        for sub in ("srv/sda1", "cache", "run"):
+            (sd / sub).mkdir(parents=True, exist_ok=True)
+        (sd / "swift.conf").write_text(
+            _ini(
+                {
+                    "swift-hash": {
+                        "swift_hash_path_prefix": os.urandom(8).hex(),
+                        "swift_hash_path_suffix": os.urandom(8).hex(),
+                    },
+                    "storage-policy:0": {"name": "Policy-0", "default": "yes"},
+                }
+            )
+        )
+        (sd / "container-sync-realms.conf").write_text(
+            _ini({"DEFAULT": {"mtime_check_interval": 300}, SYNC_REALM: {"key": realm_key, **clusters}})
+        )
+        common = {
+            "swift_dir": sd,
+            "devices": sd / "srv",
+            "mount_check": "false",
+            "bind_ip": HOST,
+            "workers": 0,
+            "recon_cache_path": sd / "cache",
+            "log_name": f"swift-{region}",
+            # Swift drops privileges to "swift" by default; servers and sync daemon share one user.
+            "user": pwd.getpwuid(os.getuid()).pw_name,
+        }
+        for server in SWIFT_SERVERS:
+            sections: dict[str, dict[str, object]] = {
+                "DEFAULT": {**common, "bind_port": ports[server]},
+                "pipeline:main": {"pipeline": f"{server}-server"},
+                f"app:{server}-server": {"use": f"egg:swift#{server}"},
+            }
+            if server == "container":
+                sections["container-sync"] = {
+                    "interval": SYNC_INTERVAL,
+                    "internal_client_conf_path": sd / "internal-client.conf",
+                }
+            (sd / f"{server}-server.conf").write_text(_ini(sections))
+        (sd / "internal-client.conf").write_text(
+            _ini(
+                {
+                    "DEFAULT": {"swift_dir": sd, "user": common["user"]},
+                    "pipeline:main": {"pipeline": "catch_errors proxy-logging symlink proxy-server"},
+                    "app:proxy-server": {"use": "egg:swift#proxy", "account_autocreate": "true"},
+                    "filter:symlink": {"use": "egg:swift#symlink"},
+                    "filter:proxy-logging": {"use": "egg:swift#proxy_logging"},
+                    "filter:catch_errors": {"use": "egg:swift#catch_errors"},
+                }
+            )
+        )
+        # container_sync sits before auth so that a peer's signed sync request passes without a token.
+        pipeline = (
+            "catch_errors gatekeeper healthcheck proxy-logging listing_formats container_sync "
+            "authtoken keystoneauth copy container_quotas account_quotas versioned_writes symlink "
+            "proxy-logging proxy-server"
+        )
+        (sd / "proxy-server.conf").write_text(
+            _ini(
+                {
+                    "DEFAULT": {**common, "bind_port": ports["proxy"]},
+                    "pipeline:main": {"pipeline": pipeline},
+                    "app:proxy-server": {"use": "egg:swift#proxy", "account_autocreate": "true"},
+                    "filter:catch_errors": {"use": "egg:swift#catch_errors"},
+                    "filter:gatekeeper": {"use": "egg:swift#gatekeeper"},
+                    "filter:healthcheck": {"use": "egg:swift#healthcheck"},
+                    "filter:proxy-logging": {"use": "egg:swift#proxy_logging"},
+                    "filter:listing_formats": {"use": "egg:swift#listing_formats"},
+                    "filter:container_sync": {"use": "egg:swift#container_sync"},
+                    "filter:authtoken": {
+                        "paste.filter_factory": "keystonemiddleware.auth_token:filter_factory",
+                        "delay_auth_decision": "true",
+                        **_authtoken("swift"),
+                    },
+                    "filter:keystoneauth": {
+                        "use": "egg:swift#keystoneauth",
+                        "operator_roles": "admin, member",
+                        "reseller_admin_role": "ResellerAdmin",
+                    },
+                    "filter:copy": {"use": "egg:swift#copy"},
+                    "filter:container_quotas": {"use": "egg:swift#container_quotas"},
+                    "filter:account_quotas": {"use": "egg:swift#account_quotas"},
+                    "filter:versioned_writes": {
+                        "use": "egg:swift#versioned_writes",
+                        "allow_versioned_writes": "true",
+                        "allow_object_versioning": "true",
+                    },
+                    "filter:symlink": {"use": "egg:swift#symlink"},
+                }
+            )
+        )
+
+
+_BUILD_RINGS = """
+import sys
+from swift.common.ring import RingBuilder
+host, swift_dir, ports = sys.argv[1], sys.argv[2], sys.argv[3:]
+for kind, port in zip(("account", "container", "object"), ports):
+    builder = RingBuilder(part_power=6, replicas=1, min_part_hours=0)
+    builder.add_dev({"id": 0, "region": 1, "zone": 1, "ip": host, "port": int(port),
+                     "device": "sda1", "weight": 100.0})
+    builder.rebalance()
+    builder.get_ring().save(f"{swift_dir}/{kind}.ring.gz")
+"""
+
+
+def swift_entry(swift_dir: Path, body: str) -> list[str]:
+    """argv running ``body`` under Debian's Python with Swift pointed at ``swift_dir``."""
+    code = (
+        f"import sys\nfrom swift.common.utils import set_swift_dir\nset_swift_dir({str(swift_dir)!r})\n{body}"
+    )
+    return [SYSTEM_PYTHON, "-c", code]
+
+
 # ---------------------------------------------------------------------------------------------
 # Bring-up
 
@@ -607,21 +745,37 @@ class Box:
             "volumev3": ("cinderv3", f"http://{HOST}:{PORTS['cinder']}/v3/%(project_id)s"),
             "block-storage": ("cinder", f"http://{HOST}:{PORTS['cinder']}/v3/%(project_id)s"),
         }
-        for kind, (name, url) in services.items():
-            svc = rest.call("POST", f"{ks}/services", {"service": {"type": kind, "name": name}})
+        endpoints = [(kind, name, url, REGION) for kind, (name, url) in services.items()]
+        for region in SWIFT_REGIONS:
+            if region != REGION:
+                rest.call("POST", f"{ks}/regions", {"region": {"id": region}})
+            url = f"http://{HOST}:{SWIFT_PORTS[region]['proxy']}/v1/AUTH_%(project_id)s"
+            endpoints.append(("object-store", "swift", url, region))
+        service_ids: dict[str, str] = {}
+        for kind, name, url, region in endpoints:
+            if kind not in service_ids:
+                svc = rest.call("POST", f"{ks}/services", {"service": {"type": kind, "name": name}})
+                service_ids[kind] = svc["service"]["id"]  # type: ignore[index]
             for interface in ("public", "internal", "admin"):
                 rest.call(
                     "POST",
                     f"{ks}/endpoints",
                     {
                         "endpoint": {
-                            "service_id": svc["service"]["id"],  # type: ignore[index]
+                            "service_id": service_ids[kind],
                             "interface": interface,
                             "url": url,
-                            "region_id": REGION,
+                            "region_id": region,
                         }
                     },
                 )
+        # Swift's reseller admin may set account metadata such as the byte quota (account_quotas).
+        reseller = rest.call("POST", f"{ks}/roles", {"role": {"name": "ResellerAdmin"}})
+        admin_project, admin_user = find("projects", "admin"), find("users", "admin")
+        rest.call(
+            "PUT",
+            f"{ks}/projects/{admin_project}/users/{admin_user}/roles/{reseller['role']['id']}",  # type: ignore[index]
+        )
 
     def placement(self) -> None:
         env = {"OS_PLACEMENT_CONFIG_DIR": str(self.etc)}
@@ -670,6 +824,36 @@ class Box:
         set_wal(_sqlite(self.d, "cinder"))
         self.procs.start("cinder", py_entry("cinder.cmd.api:main", "--config-file", conf))
         self._wait_http("cinder", "cinder")
+
+    def swift(self) -> None:
+        """Both regions' clusters: rings, servers, proxy and a container-sync daemon each."""
+        waits: list[tuple[str, Callable[[], bool], str]] = []
+        for region in SWIFT_REGIONS:
+            sd = _swift_dir(self.d, region)
+            ports = SWIFT_PORTS[region]
+            self.procs.run(
+                f"swift-{region}-setup",
+                [SYSTEM_PYTHON, "-c", _BUILD_RINGS, HOST, str(sd), *(str(ports[k]) for k in SWIFT_SERVERS)],
+            )
+            for server in (*SWIFT_SERVERS, "proxy"):
+                conf = str(sd / f"{server}-server.conf")
+                run = f"from swift.common.wsgi import run_wsgi\nsys.exit(run_wsgi({conf!r}, {server + '-server'!r}, verbose=True))"
+                self.procs.start(f"swift-{region}-{server}", swift_entry(sd, run))
+            conf = str(sd / "container-server.conf")
+            sync = (
+                "from swift.common.daemon import run_daemon\nfrom swift.container.sync import ContainerSync\n"
+                f"run_daemon(ContainerSync, {conf!r}, section_name='container-sync', verbose=True)"
+            )
+            self.procs.start(f"swift-{region}-container-sync", swift_entry(sd, sync))
+            for server in SWIFT_SERVERS:
+                waits.append((f"swift-{region}-{server}", partial(port_open, ports[server]), ""))
+            health = f"http://{HOST}:{ports['proxy']}/healthcheck"
+            waits.append((f"swift-{region}-proxy", partial(http_answers, health), health))
+        for name, probe, _ in waits:
+            wait_for(name, probe, partial(self.procs.check_alive, name), READY_TIMEOUT)
+        for region in SWIFT_REGIONS:
+            self.procs.check_alive(f"swift-{region}-container-sync")
+        self._mark("swift answers")
 
     def nova_control(self) -> None:
         conf = ["--config-file", str(self.etc / "nova.conf")]
@@ -765,15 +949,21 @@ class Box:
         if (
             not (COMMON_DIR / ".unpacked").exists()
             or not Path("/usr/lib/python3/dist-packages/nova").exists()
+            or not Path("/usr/lib/python3/dist-packages/swift").exists()
         ):
             raise BoxError(f"OpenStack packages missing: run {INSTALL_SCRIPT} first")
-        busy = [f"{name} ({port})" for name, port in PORTS.items() if port_open(port)]
+        ports = {
+            **PORTS,
+            **{f"swift {r} {k}": port for r in SWIFT_REGIONS for k, port in SWIFT_PORTS[r].items()},
+        }
+        busy = [f"{name} ({port})" for name, port in ports.items() if port_open(port)]
         if busy:
             raise BoxError(
                 f"ports already in use: {', '.join(busy)}; is a box from an earlier run still up? "
                 f"stop it with: python3 {Path(__file__).name} down ITS_DIR"
             )
         write_configs(self.d)
+        write_swift_configs(self.d)
         keystone_done = threading.Event()
 
         def after_keystone(step: Callable[[], None]) -> Callable[[], None]:
@@ -792,6 +982,7 @@ class Box:
                 pool.submit(self.neutron),
                 pool.submit(self.cinder),
                 pool.submit(self.nova_control),
+                pool.submit(self.swift),
             ]
             ks.result()
             keystone_done.set()
@@ -854,7 +1045,12 @@ def _group_alive(pgid: int) -> bool:
 
 def ensure_installed() -> None:
     """Runs the install script when the packages or the unpacked config files are missing."""
-    if (COMMON_DIR / ".unpacked").exists() and shutil.which("uwsgi") and Path("/usr/lib/rabbitmq").exists():
+    if (
+        (COMMON_DIR / ".unpacked").exists()
+        and shutil.which("uwsgi")
+        and Path("/usr/lib/rabbitmq").exists()
+        and Path("/usr/lib/python3/dist-packages/swift").exists()
+    ):
         return
     subprocess.run(["bash", str(INSTALL_SCRIPT), str(COMMON_DIR)], check=True)
 
