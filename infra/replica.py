@@ -2,6 +2,9 @@
 
 Swift syncs one container to one other, so more than one replica is a chain: primary -> replica 1 ->
 replica 2. Every link shares the tenant's sync key, a Pulumi secret from generation to the container.
+Every container keeps its overwritten objects in a ``<container>-versions`` container beside it
+(Swift's history mode): container sync skips containers under the newer object versioning
+(``X-Versions-Enabled``), so a primary declared that way would never reach its replicas.
 The containers live in the platform's backup account (the one the provider authenticates to); Keystone
 ACLs let the tenant's project write its primary and read every copy.
 """
@@ -41,6 +44,11 @@ def container_name(tenant: str, index: int = 0) -> str:
     return f"{tenant}-backup" if index == 0 else f"{tenant}-backup-r{index}"
 
 
+def versions_container_name(container: str) -> str:
+    """Where ``container`` keeps the versions its objects had before they were overwritten or deleted."""
+    return f"{container}-versions"
+
+
 def sync_target(realm: str, region: str, account: Input[str], container: str) -> Output[str]:
     """Swift's ``X-Container-Sync-To``: ``//realm/cluster/account/container`` (one cluster per region)."""
     return Output.concat("//", realm, "/", region, "/", account, "/", container)
@@ -78,11 +86,27 @@ class BackupReplicas(pulumi.ComponentResource):
                     next_region.swift_account,
                     container_name(plan.tenant, following[0]),
                 )
+            logical = f"{name}-{'primary' if index == 0 else f'replica-{index}'}"
+            container = container_name(plan.tenant, index)
+            versions = openstack.objectstorage.Container(
+                f"{logical}-versions",
+                name=versions_container_name(container),
+                container_read=tenant_acl,
+                metadata={
+                    "tenant": plan.tenant,
+                    "classification": args.classification,
+                    "versions-of": container,
+                },
+                region=region.region_name,
+                opts=region.child_opts(self),
+            )
             containers.append(
                 openstack.objectstorage.Container(
-                    f"{name}-{'primary' if index == 0 else f'replica-{index}'}",
-                    name=container_name(plan.tenant, index),
-                    versioning=True,
+                    logical,
+                    name=container,
+                    versioning_legacy=openstack.objectstorage.ContainerVersioningLegacyArgs(
+                        type="history", location=versions.name
+                    ),
                     container_read=tenant_acl,
                     container_write=tenant_acl if index == 0 else None,
                     container_sync_key=key if len(chain) > 1 else None,

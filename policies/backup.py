@@ -72,6 +72,20 @@ def synced_component(index: StackIndex, containers: list[PolicyResource], home: 
     return seen
 
 
+def version_stores(index: StackIndex, containers: list[PolicyResource]) -> set[str]:
+    """URNs of containers that only hold another container's old versions (history/versions mode).
+
+    They live beside the container they serve and are no replicas of their own.
+    """
+    props = {c.urn: index.props(c) for c in containers}
+    locations = set()
+    for p in props.values():
+        legacy = p.get("versioningLegacy")
+        if isinstance(legacy, dict) and isinstance(legacy.get("location"), str):
+            locations.add((p.get("region"), legacy["location"]))
+    return {urn for urn, p in props.items() if (p.get("region"), p.get("name")) in locations}
+
+
 def validate(args: StackValidationArgs, report: ReportViolation) -> None:
     per_level = config.int_map(args.get_config(), NAME, "replicas", DEFAULT_REPLICAS)
     index = StackIndex(args.resources)
@@ -83,7 +97,9 @@ def validate(args: StackValidationArgs, report: ReportViolation) -> None:
         if home is None:
             report(f"project {tenant.name!r} names no home region (tag 'home-region:<region>')", tenant.urn)
             continue
-        containers = index.owned(tenant, CONTAINER)
+        owned = index.owned(tenant, CONTAINER)
+        stores = version_stores(index, owned)
+        containers = [c for c in owned if c.urn not in stores]
         linked = synced_component(index, containers, home)
         replicas, unlinked = [], []
         for container in containers:

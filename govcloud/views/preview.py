@@ -84,15 +84,17 @@ def render_preview(console: Console, stack: LoadedStack, preview: Preview) -> No
     console.print(networks)
 
     replicas = Table(title="Backup replicas (Swift container sync chain)", title_justify="left")
-    for column in ("tenant", "container", "region", "syncs to", "key"):
+    for column in ("tenant", "container", "region", "syncs to", "old versions in", "key"):
         replicas.add_column(column)
-    for container in sorted(preview.of_type(CONTAINER), key=lambda c: str(c.inputs.get("name"))):
+    chain = [c for c in preview.of_type(CONTAINER) if "versioningLegacy" in c.inputs]
+    for container in sorted(chain, key=lambda c: str(c.inputs.get("name"))):
         target = str(container.inputs.get("containerSyncTo", ""))
         replicas.add_row(
             str(container.inputs.get("metadata", {}).get("tenant", "")),
             str(container.inputs.get("name")),
             container.region or "-",
             "/".join(target.split("/")[3:4] + target.split("/")[5:]) if target else "-",
+            str(container.inputs["versioningLegacy"].get("location", "-")),
             "secret" if container.is_secret("containerSyncKey") else "-",
         )
     console.print(replicas)

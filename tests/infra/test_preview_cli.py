@@ -26,7 +26,9 @@ def test_preview_json_follows_the_contract() -> None:
     quota = next(r for r in resources if r["name"] == "health-quotas-compute")
     assert quota["inputs"]["cores"] == 96 and isinstance(quota["inputs"]["cores"], int)
     containers = [r for r in resources if r["type"] == "openstack:objectstorage/container:Container"]
-    assert containers and all(c["inputs"]["containerSyncKey"] == "[secret]" for c in containers)
+    chain = [c for c in containers if "versioningLegacy" in c["inputs"]]
+    assert chain and all(c["inputs"]["containerSyncKey"] == "[secret]" for c in chain)
+    assert len(containers) == 2 * len(chain), "every backup container has a versions container"
     assert all(
         "region" in r["inputs"]
         for r in resources

@@ -42,6 +42,13 @@ INTERFACE = "openstack:networking/routerInterface:RouterInterface"
 SEC_GROUP = "openstack:networking/secGroup:SecGroup"
 SEC_RULE = "openstack:networking/secGroupRule:SecGroupRule"
 CONTAINER = "openstack:objectstorage/container:Container"
+
+
+def backup_chain(preview: Preview) -> list[RecordedResource]:
+    """The primary and replica containers (not the containers holding their old versions)."""
+    return [c for c in preview.of_type(CONTAINER) if "replica" in c.inputs["metadata"]]
+
+
 VOLUME_TYPE = "openstack:blockstorage/volumeTypeV3:VolumeTypeV3"
 VOLUME_TYPE_ACCESS = "openstack:blockstorage/volumeTypeAccessV3:VolumeTypeAccessV3"
 ORDER = "openstack:keymanager/orderV1:OrderV1"
@@ -174,7 +181,7 @@ def test_default_security_group_denies_ingress_but_icmpv6_and_its_own_members(ru
 
 def test_replicas_live_outside_home_with_container_sync_and_a_secret_key(run: Run) -> None:
     spec = run.stack.spec
-    containers = run.preview.of_type(CONTAINER)
+    containers = backup_chain(run.preview)
     for tenant in spec.tenants:
         plan = backup_plan(spec, tenant)
         own = sorted(
@@ -186,7 +193,7 @@ def test_replicas_live_outside_home_with_container_sync_and_a_secret_key(run: Ru
             continue
         assert tenant.classification.value in ("important", "core") or tenant.backup is not None
         primary, *replicas = own
-        assert primary.region == tenant.home_region and primary.inputs["versioning"] is True
+        assert primary.region == tenant.home_region
         assert [r.region for r in replicas] == list(plan.replica_regions)
         assert all(r.region != tenant.home_region for r in replicas)
         for link, following in pairwise(own):
@@ -196,7 +203,15 @@ def test_replicas_live_outside_home_with_container_sync_and_a_secret_key(run: Ru
         acl = f"{run.project(tenant.name).id}:*"
         assert primary.inputs["containerWrite"] == acl
         assert all(c.inputs["containerRead"] == acl and "containerWrite" not in c.inputs for c in replicas)
+        versions = {(c.region, c.inputs["name"]) for c in run.preview.of_type(CONTAINER)}
         for container in own:
+            # history mode: container sync skips containers under the newer object versioning
+            assert container.inputs["versioningLegacy"] == {
+                "type": "history",
+                "location": f"{container.inputs['name']}-versions",
+            }
+            assert "versioning" not in container.inputs
+            assert (container.region, f"{container.inputs['name']}-versions") in versions
             assert container.inputs["containerSyncKey"] == MASK
             assert container.is_secret("containerSyncKey")
 
@@ -284,7 +299,7 @@ def test_stack_outputs_describe_every_tenant(run: Run) -> None:
         assert out["ipv4Prefix"] == (str(prefixes.ipv4) if prefixes.ipv4 else None)
         networks = {n.inputs["name"]: n.id for n in run.for_project(NETWORK, tenant.name)}
         assert out["networkIds"] == networks
-        containers = {c.inputs["name"] for c in run.preview.of_type(CONTAINER)}
+        containers = {c.inputs["name"] for c in backup_chain(run.preview)}
         assert set(out["backupContainers"]) <= containers
         assert len(out["backupContainers"]) == (1 + len(backup_plan(run.stack.spec, tenant).replicas)) * bool(
             backup_plan(run.stack.spec, tenant).replicas
@@ -304,7 +319,7 @@ def test_a_sync_key_from_config_replaces_the_generated_one_and_stays_secret() ->
     stack = load_stack(STACKS / "dev.yaml")
     preview = preview_stack(stack, CloudOptions(sync_key="from-config-key"))
     assert preview.of_type("random:index/randomPassword:RandomPassword") == []
-    containers = preview.of_type(CONTAINER)
+    containers = backup_chain(preview)
     assert containers and all(c.is_secret("containerSyncKey") for c in containers)
     assert "from-config-key" not in repr([r.inputs for r in preview.resources])
 

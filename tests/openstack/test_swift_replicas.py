@@ -6,9 +6,10 @@ quota (``infra/quota.py``) are turned into the Swift requests the provider would
 clusters ``shenyang`` and ``dalian``. Every case works in an account of its own, so the program's
 container names can be reused.
 
-Finding: Swift skips object-versioned containers (``X-Versions-Enabled``, which ``versioning=True``
-sets) in container sync; a primary declared that way never reaches its replica. The legacy history
-mode (``X-History-Location``) keeps current objects in the container and syncs.
+Swift skips object-versioned containers (``X-Versions-Enabled``, which the provider's ``versioning=True``
+sets) in container sync: a primary declared that way would never reach its replica. So the program
+declares history mode (``X-History-Location``, a ``<container>-versions`` container beside each), which
+keeps current objects in the container and syncs; one test here pins the Swift behaviour behind that.
 """
 
 from __future__ import annotations
@@ -50,14 +51,19 @@ def declared() -> Preview:
 class Chain:
     primary: RecordedResource
     replica: RecordedResource
+    versions: Mapping[str, RecordedResource]
+    """The containers holding old versions, by the name of the container they serve."""
 
 
 @pytest.fixture(scope="module")
 def chain(declared: Preview) -> Chain:
     containers = [r for r in declared.of_type(CONTAINER) if r.inputs["metadata"]["tenant"] == TENANT]
-    by_replica = {r.inputs["metadata"]["replica"]: r for r in containers}
+    by_replica = {r.inputs["metadata"]["replica"]: r for r in containers if "replica" in r.inputs["metadata"]}
+    versions = {
+        r.inputs["metadata"]["versions-of"]: r for r in containers if "versions-of" in r.inputs["metadata"]
+    }
     assert set(by_replica) == {"0", "1"}, "an important tenant has one off-site replica"
-    return Chain(by_replica["0"], by_replica["1"])
+    return Chain(by_replica["0"], by_replica["1"], versions)
 
 
 class SwiftAccount:
@@ -93,18 +99,23 @@ class SwiftAccount:
         assert response.status_code == 204, f"POST account: {response.status_code} {response.text}"
 
 
-def container_headers(
-    resource: RecordedResource, account: str, versioning: Mapping[str, str]
-) -> dict[str, str]:
+LEGACY_VERSIONING = {"history": "X-History-Location", "versions": "X-Versions-Location"}
+"""The header the provider sends for each ``versioningLegacy.type``."""
+
+
+def container_headers(resource: RecordedResource, account: str) -> dict[str, str]:
     """The headers the provider sends for a recorded container, its sync target moved to ``account``."""
     inputs = resource.inputs
-    assert inputs["containerSyncKey"] == MASK and resource.is_secret("containerSyncKey")
     headers = {
-        "X-Container-Sync-Key": SYNC_KEY,
         "X-Container-Read": inputs["containerRead"],
         **{f"X-Container-Meta-{key}": value for key, value in inputs["metadata"].items()},
-        **versioning,
     }
+    if "containerSyncKey" in inputs:
+        assert inputs["containerSyncKey"] == MASK and resource.is_secret("containerSyncKey")
+        headers["X-Container-Sync-Key"] = SYNC_KEY
+    if "versioningLegacy" in inputs:
+        legacy = inputs["versioningLegacy"]
+        headers[LEGACY_VERSIONING[legacy["type"]]] = legacy["location"]
     if "containerWrite" in inputs:
         headers["X-Container-Write"] = inputs["containerWrite"]
     if "containerSyncTo" in inputs:
@@ -114,11 +125,7 @@ def container_headers(
 
 
 OBJECT_VERSIONING = {"X-Versions-Enabled": "true"}
-"""What ``versioning=True`` sends (Swift's object_versioning)."""
-
-
-def history_versioning(container: str) -> dict[str, str]:
-    return {"X-History-Location": f"{container}-versions"}
+"""What the provider's ``versioning=True`` sends (Swift's newer object versioning)."""
 
 
 def new_account() -> str:
@@ -147,16 +154,23 @@ def sync_log(openstack_box: box.BoxEnv, region: str) -> str:
 
 
 def create_chain(
-    home: SwiftAccount, backup: SwiftAccount, chain: Chain, versioning: Callable[[str], dict[str, str]]
+    home: SwiftAccount, backup: SwiftAccount, chain: Chain, versioning: Mapping[str, str] | None = None
 ) -> tuple[str, str]:
-    """Replica first, then the primary that syncs to it (with a history container where one is named)."""
+    """Replica first, then the primary that syncs to it, each after the versions container it names.
+
+    ``versioning`` replaces the declared versioning headers (to show what another mode would do).
+    """
     names: list[str] = []
     for where, resource in ((backup, chain.replica), (home, chain.primary)):
         name = str(resource.inputs["name"])
-        headers = versioning(name)
-        if "X-History-Location" in headers:
-            where.put(headers["X-History-Location"], {})
-        where.put(name, container_headers(resource, home.account, headers))
+        headers = container_headers(resource, home.account)
+        if versioning is None:
+            versions = chain.versions[name]
+            where.put(str(versions.inputs["name"]), container_headers(versions, home.account))
+        else:
+            headers = {k: v for k, v in headers.items() if k not in LEGACY_VERSIONING.values()}
+            headers.update(versioning)
+        where.put(name, headers)
         names.append(name)
     replica, primary = names
     return primary, replica
@@ -172,21 +186,22 @@ def test_program_declares_the_regions_the_box_runs(chain: Chain) -> None:
 def test_declared_containers_read_back(openstack_box: box.BoxEnv, chain: Chain) -> None:
     account = new_account()
     home, backup = regions(openstack_box, account)
-    primary, replica = create_chain(home, backup, chain, lambda _: OBJECT_VERSIONING)
+    primary, replica = create_chain(home, backup, chain)
     for where, resource, name in ((home, chain.primary, primary), (backup, chain.replica, replica)):
-        sent = container_headers(resource, account, OBJECT_VERSIONING)
+        sent = container_headers(resource, account)
+        assert sent["X-History-Location"] == f"{name}-versions"
         read = where.head(name)
         for header, value in sent.items():
-            expected = "True" if header == "X-Versions-Enabled" else value
-            assert read.get(header) == expected, header
+            assert read.get(header) == value, header
 
 
 def test_object_versioned_primary_is_skipped_by_container_sync(
     openstack_box: box.BoxEnv, chain: Chain
 ) -> None:
+    """Why the program declares history versioning: the newer object versioning never syncs."""
     account = new_account()
     home, backup = regions(openstack_box, account)
-    primary, replica = create_chain(home, backup, chain, lambda _: OBJECT_VERSIONING)
+    primary, replica = create_chain(home, backup, chain, OBJECT_VERSIONING)
     home.put(f"{primary}/skipped.txt", {}, b"never leaves shenyang")
     skipped = f"Skipping versioning symlink {account}/{primary}/skipped.txt"
     poll(
@@ -199,7 +214,7 @@ def test_object_versioned_primary_is_skipped_by_container_sync(
 def test_replica_receives_the_object_in_the_other_region(openstack_box: box.BoxEnv, chain: Chain) -> None:
     account = new_account()
     home, backup = regions(openstack_box, account)
-    primary, replica = create_chain(home, backup, chain, history_versioning)
+    primary, replica = create_chain(home, backup, chain)
     body = uuid.uuid4().bytes * 1024
     home.put(f"{primary}/dump.bin", {"Content-Type": "application/octet-stream"}, body)
     home.put(f"{primary}/dump.bin", {"Content-Type": "application/octet-stream"}, body[::-1])
@@ -213,10 +228,14 @@ def test_replica_with_another_key_receives_nothing(openstack_box: box.BoxEnv, ch
     account = new_account()
     home, backup = regions(openstack_box, account)
     primary, replica = chain.primary.inputs["name"], chain.replica.inputs["name"]
-    wrong = container_headers(chain.replica, account, {})
+    wrong = container_headers(chain.replica, account)
     wrong["X-Container-Sync-Key"] = SYNC_KEY[::-1]
-    backup.put(replica, wrong)
-    home.put(primary, container_headers(chain.primary, account, {}))
+    for where, name, headers in (
+        (backup, replica, wrong),
+        (home, primary, container_headers(chain.primary, account)),
+    ):
+        where.put(f"{name}-versions", {})
+        where.put(name, headers)
     home.put(f"{primary}/secret.txt", {}, b"for the right key only")
     refused = f"Unauth '{account}/{primary}' => "
     poll("the peer refusing the sync", lambda: refused in sync_log(openstack_box, "shenyang"))

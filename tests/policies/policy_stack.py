@@ -226,14 +226,24 @@ def tenant(
             sync_to = (
                 {"containerSyncTo": f"//govcloud/{following[0]}/AUTH_x/{following[1]}"} if following else {}
             )
+            logical = f"{name}-backup-{'primary' if position == 0 else f'replica-{position}'}"
             b.add(
                 "openstack:objectstorage/container:Container",
-                f"{name}-backup-{'primary' if position == 0 else f'replica-{position}'}",
+                f"{logical}-versions",
+                parent=backup,
+                provider=provider,
+                name=f"{container}-versions",
+                metadata={"tenant": name, "classification": level, "versions-of": container},
+                region=where,
+            )
+            b.add(
+                "openstack:objectstorage/container:Container",
+                logical,
                 parent=backup,
                 provider=provider,
                 secret=[("containerSyncKey",)],
                 name=container,
-                versioning=True,
+                versioningLegacy={"type": "history", "location": f"{container}-versions"},
                 containerSyncKey="[secret]",
                 metadata={"tenant": name, "classification": level, "replica": str(position)},
                 region=where,

@@ -121,7 +121,9 @@ def test_the_engine_path_and_offline_evaluation_agree(analyzer: analyzer_pb2_grp
     broken = with_props(compliant_cloud(), "health-sg-https-in", portRangeMin=22, portRangeMax=22)
     broken = with_props(broken, "health-router", tags=[])
     broken = with_props(broken, "transport-traffic-ipv6", cidr="2001:db8:1001::/64")
-    broken = without(broken, "health-backup-replica-2", "transport-quotas-network")
+    broken = without(
+        broken, "health-backup-replica-2", "health-backup-replica-2-versions", "transport-quotas-network"
+    )
     offline = sorted((v.policy, v.level, v.urn or "") for v in evaluate(broken))
     assert len(offline) == 5
     assert engine_violations(analyzer, broken) == offline

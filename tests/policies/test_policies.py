@@ -114,7 +114,7 @@ CASES = (
     # remote-backup-required
     Case(
         "backup-replica-missing",
-        lambda rs: without(rs, "health-backup-replica-2"),
+        lambda rs: without(rs, "health-backup-replica-2", "health-backup-replica-2-versions"),
         (("remote-backup-required", "health", "needs 2 remote replica(s)"),),
     ),
     Case(
@@ -126,8 +126,23 @@ CASES = (
         ),
     ),
     Case(
+        "backup-versions-container-serving-nothing",
+        lambda rs: with_props(rs, "health-backup-replica-1", versioningLegacy=DELETE),
+        (
+            (
+                "remote-backup-required",
+                "health-backup-replica-1-versions",
+                "is not linked to the home region",
+            ),
+        ),
+    ),
+    Case(
         "backup-replica-in-home-region",
-        lambda rs: with_props(rs, "health-backup-replica-2", region="shenyang"),
+        lambda rs: with_props(
+            with_props(rs, "health-backup-replica-2", region="shenyang"),
+            "health-backup-replica-2-versions",
+            region="shenyang",
+        ),
         (("remote-backup-required", "health", "it has 1"),),
     ),
     Case(
