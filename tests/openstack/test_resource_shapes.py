@@ -107,7 +107,7 @@ def test_ipv6_network_reads_back(os_conn: Any, health: Any) -> None:
         project_id=project.id,
     )
     router = os_conn.network.create_router(name=f"{tenant.name}-router", project_id=project.id)
-    os_conn.network.add_interface_to_router(router, subnet_id=subnet.id)
+    os_conn.network.add_interface_to_router(router, subnet=subnet.id)
     group = os_conn.network.create_security_group(name=f"{tenant.name}-web", project_id=project.id)
     rule = os_conn.network.create_security_group_rule(
         security_group_id=group.id,
