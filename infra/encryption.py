@@ -1,9 +1,10 @@
 """Encryption at rest for core data: a private encrypted volume type and a Barbican key per tenant.
 
-pulumi-openstack 5.x has no resource for Cinder's volume-type encryption API, so the LUKS settings ride
-along as ``govcloud:``-scoped extra specs (ignored by Cinder's scheduler) and an operator applies them
-with ``openstack volume type set --encryption-*`` (see docs/pulumi.md). The key is a Barbican order:
-Barbican generates the AES key itself, so no key material ever passes through Pulumi state.
+pulumi-openstack 5.x has no resource for Cinder's volume-type encryption API, so the encryption is a
+dynamic resource (``infra/volume_encryption.py``) that calls that API; the same LUKS settings also ride
+along as ``govcloud:``-scoped extra specs (ignored by Cinder's scheduler) so the policy pack can see them
+on the volume type itself. The key is a Barbican order: Barbican generates the AES key itself, so no key
+material ever passes through Pulumi state.
 """
 
 from __future__ import annotations
@@ -15,12 +16,14 @@ import pulumi_openstack as openstack
 from pulumi import Input, ResourceOptions
 
 from infra.region import RegionalCloud
+from infra.volume_encryption import EncryptionSettings, VolumeTypeEncryption
 
+LUKS = EncryptionSettings()
 ENCRYPTION_SPEC: dict[str, str] = {
-    "govcloud:encryption_provider": "luks",
-    "govcloud:encryption_cipher": "aes-xts-plain64",
-    "govcloud:encryption_key_size": "256",
-    "govcloud:encryption_control_location": "front-end",
+    "govcloud:encryption_provider": LUKS.provider,
+    "govcloud:encryption_cipher": LUKS.cipher,
+    "govcloud:encryption_key_size": str(LUKS.key_size),
+    "govcloud:encryption_control_location": LUKS.control_location,
 }
 
 
@@ -48,6 +51,13 @@ class CoreEncryption(pulumi.ComponentResource):
             extra_specs=ENCRYPTION_SPEC,
             region=region.region_name,
             opts=own,
+        )
+        VolumeTypeEncryption(
+            f"{name}-volume-type-encryption",
+            volume_type_id=volume_type.id,
+            region=region.region_name,
+            settings=LUKS,
+            opts=ResourceOptions(parent=self),
         )
         openstack.blockstorage.VolumeTypeAccessV3(
             f"{name}-volume-type-access",

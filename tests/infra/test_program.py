@@ -42,6 +42,7 @@ INTERFACE = "openstack:networking/routerInterface:RouterInterface"
 SEC_GROUP = "openstack:networking/secGroup:SecGroup"
 SEC_RULE = "openstack:networking/secGroupRule:SecGroupRule"
 CONTAINER = "openstack:objectstorage/container:Container"
+VOLUME_TYPE_ENCRYPTION = "pulumi-python:dynamic/cinder:VolumeTypeEncryption"
 
 
 def backup_chain(preview: Preview) -> list[RecordedResource]:
@@ -227,13 +228,28 @@ def test_core_data_gets_a_private_encrypted_volume_type_and_a_barbican_key(run: 
         keys = [
             k for k in run.preview.of_type(ORDER) if k.inputs["meta"]["name"] == f"{tenant.name}-volume-key"
         ]
+        encryptions = [
+            e
+            for e in run.preview.of_type(VOLUME_TYPE_ENCRYPTION)
+            if e.name == f"{tenant.name}-encryption-volume-type-encryption"
+        ]
         if not encrypted:
-            assert types == access == keys == []
+            assert types == access == keys == encryptions == []
             continue
         (volume_type,) = types
         assert volume_type.inputs["isPublic"] is False
         assert volume_type.inputs["extraSpecs"]["govcloud:encryption_provider"] == "luks"
         assert [a.inputs["volumeTypeId"] for a in access] == [volume_type.id]
+        (encryption,) = encryptions
+        assert {k: v for k, v in encryption.inputs.items() if k != "__provider"} == {
+            "volumeTypeId": volume_type.id,
+            "region": tenant.home_region,
+            "provider": "luks",
+            "cipher": "aes-xts-plain64",
+            "keySize": 256,
+            "controlLocation": "front-end",
+        }
+        assert encryption.is_secret("__provider"), "the serialized provider may capture credentials"
         (key,) = keys
         assert key.inputs["type"] == "key" and key.inputs["meta"]["bitLength"] == 256
 
