@@ -37,7 +37,7 @@ class EncryptionArgs:
 
 
 class CoreEncryption(pulumi.ComponentResource):
-    """A volume type only this tenant may use, marked encrypted, and its Barbican key."""
+    """A volume type only this tenant may use, its LUKS encryption (Cinder) and its Barbican key."""
 
     def __init__(self, name: str, args: EncryptionArgs, opts: ResourceOptions | None = None) -> None:
         super().__init__("govcloud:index:Encryption", name, None, opts)
