@@ -25,10 +25,10 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from scheduler.apply import apply_plan
-from scheduler.inventory import Inventory, Workload
-from scheduler.limits import ApplyLimits
-from scheduler.move import Move
+from scheduler.apply.applier import apply_plan
+from scheduler.apply.limits import ApplyLimits
+from scheduler.model.inventory import Inventory, Workload
+from scheduler.model.move import Move
 
 
 class _LocalCloud:
@@ -53,8 +53,8 @@ class _LocalCloud:
 
 
 def bench_applier(workloads: int, moves: int) -> dict[str, Any]:
-    from scheduler.rebalance import rebalance
-    from scheduler.synthetic import scale_inventory
+    from scheduler.model.synthetic import scale_inventory
+    from scheduler.planning.rebalance import rebalance
 
     hosts, zones = max(1, workloads // 20), 6
     inv = scale_inventory(1, workloads=workloads, hosts=hosts, zones=zones)
@@ -160,7 +160,7 @@ def _cluster(pods: int) -> dict[str, bytes]:
 def bench_kubernetes(pods: int) -> dict[str, Any]:
     from kubernetes import client
 
-    from scheduler.kubernetes_source import KubernetesSource
+    from scheduler.adapters.kubernetes.source import KubernetesSource
 
     bodies = _cluster(pods)
 

@@ -20,19 +20,19 @@ import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Mapping
 from pathlib import Path
 
 from rich.console import Console
 from rich.table import Table
 
-from scheduler.imbalance import imbalance, zone_utilization
-from scheduler.inventory import Inventory
-from scheduler.inventory_file import inventory_to_dict, load_inventory
-from scheduler.move import Move
-from scheduler.rebalance import rebalance
-from scheduler.safety import SafetyState
-from scheduler.synthetic import random_inventory
+from scheduler.model.imbalance import imbalance, zone_utilization
+from scheduler.model.inventory import Inventory
+from scheduler.model.inventory_file import inventory_to_dict, load_inventory
+from scheduler.model.move import Move
+from scheduler.model.resource import CPU
+from scheduler.model.safety import SafetyState
+from scheduler.model.synthetic import random_inventory
+from scheduler.planning.rebalance import rebalance
 
 RUNNER = Path(__file__).with_name("watcher_runner.py")
 EXAMPLE = Path(__file__).resolve().parents[1] / "scheduler" / "examples" / "dev-inventory.yaml"
@@ -68,7 +68,7 @@ def measure(inv: Inventory, moves: list[tuple[str, str]]) -> dict[str, float]:
         state.apply(move)
         placement[name] = to_host
     after = inv.with_placement(placement)
-    cpu = "vcpu" if "vcpu" in inv.resources else inv.resources[0]
+    cpu = CPU.name if CPU.name in inv.resources else inv.resources[0]
     loads: dict[str, float] = {}
     for w in after.workloads:
         loads[w.host] = loads.get(w.host, 0.0) + w.request(cpu)
@@ -92,25 +92,8 @@ def clusters(count: int) -> list[tuple[str, Inventory]]:
     out = [("dev example", load_inventory(EXAMPLE))]
     for seed in range(count):
         inv = random_inventory(seed, workloads=60, hosts=12, zones=3, fill=0.6, skew=2.5)
-        # Watcher counts whole vCPUs and MiB: name the resources as it does.
-        out.append((f"random #{seed}", _rename(inv)))
+        out.append((f"random #{seed}", inv))
     return out
-
-
-def _rename(inv: Inventory) -> Inventory:
-    from dataclasses import replace
-
-    names = {"cpu": "vcpu", "memory_gib": "ram_gib"}
-
-    def amounts(m: Mapping[str, float]) -> dict[str, float]:
-        return {names.get(k, k): v for k, v in m.items()}
-
-    zones = tuple(
-        replace(z, hosts=tuple(replace(h, capacity=amounts(h.capacity)) for h in z.hosts)) for z in inv.zones
-    )
-    tenants = tuple(replace(t, quota={z: amounts(c) for z, c in t.quota.items()}) for t in inv.tenants)
-    workloads = tuple(replace(w, requests=amounts(w.requests)) for w in inv.workloads)
-    return Inventory(zones, tenants, workloads)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -136,7 +119,7 @@ def main(argv: list[str] | None = None) -> int:
         runs: dict[str, tuple[list[tuple[str, str]], float]] = {}
         for exact in (False, True):
             t0 = time.perf_counter()
-            plan = rebalance(inv, exact=exact, time_limit=10.0)
+            plan = rebalance(inv, strategy="exact" if exact else "heuristic", time_limit=10.0)
             runs["govcloud exact" if exact else "govcloud heuristic"] = (
                 [(m.workload, m.to_host) for m in plan.moves],
                 time.perf_counter() - t0,

@@ -17,8 +17,8 @@ from rich.table import Table
 
 from bench.stack_gen import benchmark_stack
 from govcloud.console import make_console
-from govcloud.policy_check import check_resources
 from infra.preview import preview_stack
+from policies.offline import check_resources
 from stacks import LoadedStack
 
 GOAL_SECONDS = 5.0

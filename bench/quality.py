@@ -15,9 +15,9 @@ import time
 from rich.console import Console
 from rich.table import Table
 
-from scheduler.inventory import Inventory
-from scheduler.rebalance import rebalance
-from scheduler.synthetic import random_inventory
+from scheduler.model.inventory import Inventory
+from scheduler.model.synthetic import random_inventory
+from scheduler.planning.rebalance import rebalance
 
 
 def medium(seed: int) -> Inventory:
@@ -60,7 +60,7 @@ def main(argv: list[str] | None = None) -> None:
         t0 = time.perf_counter()
         heuristic = rebalance(inv)
         t1 = time.perf_counter()
-        exact = rebalance(inv, exact=True, time_limit=args.time_limit)
+        exact = rebalance(inv, strategy="exact", time_limit=args.time_limit)
         t2 = time.perf_counter()
         gap = heuristic.after.imbalance - exact.after.imbalance
         rows.append(

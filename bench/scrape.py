@@ -20,8 +20,8 @@ from rich.table import Table
 
 from monitoring.collector import build_exporter
 from monitoring.observation import Observation
-from scheduler.inventory import Host, Inventory, Tenant, Workload, Zone
-from scheduler.plan import Plan, Snapshot
+from scheduler.model.inventory import Host, Inventory, InventoryTenant, InventoryZone, Workload
+from scheduler.model.plan import Plan, Snapshot
 
 RESOURCES = ("cpu", "memory_gib", "volume_gib", "gpu", "floating_ips", "ports", "iops", "bandwidth_mbps")
 
@@ -32,11 +32,14 @@ def big_inventory(tenants: int, zones: int, resources: int, hosts_per_zone: int 
     zone_names = [f"zone-{i}" for i in range(zones)]
     capacity = {r: 10_000.0 for r in names}
     zone_list = tuple(
-        Zone(z, f"region-{i % 2}", tuple(Host(f"{z}-h{h}", z, capacity) for h in range(hosts_per_zone)))
+        InventoryZone(
+            z, f"region-{i % 2}", tuple(Host(f"{z}-h{h}", z, capacity) for h in range(hosts_per_zone))
+        )
         for i, z in enumerate(zone_names)
     )
     tenant_list = tuple(
-        Tenant(f"tenant-{t}", {z: {r: 5_000.0 for r in names} for z in zone_names}) for t in range(tenants)
+        InventoryTenant(f"tenant-{t}", {z: {r: 5_000.0 for r in names} for z in zone_names})
+        for t in range(tenants)
     )
     workloads = tuple(
         Workload(

@@ -26,9 +26,9 @@ SHAPES = {10_000: (500, 3), 100_000: (5_000, 6), 1_000_000: (50_000, 12)}
 
 def measure(workloads: int, time_limit: float) -> dict[str, float]:
     """Run one size in this process and return its figures."""
-    from scheduler.arrays import to_arrays
-    from scheduler.rebalance import rebalance
-    from scheduler.synthetic import scale_inventory
+    from scheduler.model.synthetic import scale_inventory
+    from scheduler.planning.arrays import to_arrays
+    from scheduler.planning.rebalance import rebalance
 
     hosts, zones = SHAPES.get(workloads, (max(1, workloads // 20), 6))
     inv = scale_inventory(1, workloads=workloads, hosts=hosts, zones=zones)

@@ -23,7 +23,6 @@ from watcher.decision_engine.model import element, model_root  # noqa: E402
 from watcher.decision_engine.strategy import strategies  # noqa: E402
 
 PROJECT = "91fffe30-78a0-4152-acd2-8310ff274dc9"
-CPU, MEM = "vcpu", "ram_gib"
 
 
 def pick(amounts: dict, *names: str) -> float:
@@ -42,8 +41,8 @@ def build(inventory: dict) -> tuple[model_root.ModelRoot, dict, dict]:
             node = element.ComputeNode(
                 uuid=host["name"],
                 hostname=host["name"],
-                vcpus=int(pick(cap, "vcpu", "cpu")),
-                memory=int(pick(cap, "ram_gib", "memory_gib") * 1024),
+                vcpus=int(pick(cap, "cpu", "vcpu")),
+                memory=int(pick(cap, "memory_gib", "ram_gib") * 1024),
                 disk=1000,
                 memory_mb_reserved=0,
                 disk_gb_reserved=0,

@@ -2,7 +2,7 @@
 
 Shared by every command that moves workloads. Without ``--apply`` a live source gets a dry run (what
 would move, within the limits, against the live state now); with it, the moves go through
-:func:`scheduler.apply.apply_plan` with a journal, so an interrupted run resumes on the next call.
+:func:`scheduler.apply.applier.apply_plan` with a journal, so an interrupted run resumes on the next call.
 """
 
 from __future__ import annotations
@@ -13,15 +13,17 @@ from pathlib import Path
 from govcloud.console import bad_input, make_console
 from govcloud.exit_codes import ExitCode
 from govcloud.sources import SourceError, executor_from_args, source_kind
-from scheduler.apply import ApplyReport, Planner, Step, apply_plan, unfinished_plan
-from scheduler.executor import Executor
-from scheduler.inventory_file import InventoryError
-from scheduler.journal import JournalError
-from scheduler.kubernetes_source import KubernetesSourceError
-from scheduler.limits import ApplyLimits
-from scheduler.openstack_source import OpenStackSourceError
-from scheduler.plan import Plan
-from scheduler.source import InventorySource
+from scheduler.adapters.kubernetes.source import KubernetesSourceError
+from scheduler.adapters.openstack.source import OpenStackSourceError
+from scheduler.apply.applier import apply_plan, unfinished_plan
+from scheduler.apply.executor import Executor
+from scheduler.apply.journal import JournalError
+from scheduler.apply.limits import ApplyLimits
+from scheduler.apply.report import ApplyReport, Step
+from scheduler.apply.source import InventorySource
+from scheduler.model.inventory_file import InventoryError
+from scheduler.model.plan import Plan
+from scheduler.planning.rebalance import Planner
 
 # Everything a source, executor or journal raises for input or environment problems (exit 2).
 SOURCE_ERRORS = (SourceError, InventoryError, OpenStackSourceError, KubernetesSourceError, JournalError)

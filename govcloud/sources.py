@@ -3,7 +3,7 @@
 ``add_source_arguments`` adds ``--inventory FILE | --openstack | --kubernetes`` (with ``--stack FILE``
 and ``--os-cloud NAME`` for OpenStack, ``--kubeconfig FILE`` and ``--kube-context NAME`` for
 Kubernetes); ``source_from_args`` and ``executor_from_args`` build the matching
-:class:`~scheduler.source.InventorySource` and :class:`~scheduler.executor.Executor`. OpenStack
+:class:`~scheduler.apply.source.InventorySource` and :class:`~scheduler.apply.executor.Executor`. OpenStack
 credentials come from the usual ``OS_*`` variables or ``clouds.yaml`` (``--os-cloud``); Kubernetes
 ones from the kubeconfig (``--kubeconfig``, else ``$KUBECONFIG`` or ``~/.kube/config``), or the
 in-cluster service account when running in a pod.
@@ -14,8 +14,8 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from scheduler.executor import Executor
-from scheduler.source import FileSource, InventorySource
+from scheduler.apply.executor import Executor
+from scheduler.apply.source import FileSource, InventorySource
 from stacks import load_stack
 
 
@@ -91,11 +91,11 @@ def source_from_args(args: argparse.Namespace) -> InventorySource:
     """The inventory source the options name."""
     kind = source_kind(args)
     if kind == "kubernetes":
-        from scheduler.kubernetes_source import KubernetesSource
+        from scheduler.adapters.kubernetes.source import KubernetesSource
 
         return KubernetesSource(kubernetes_client(args.kubeconfig, args.kube_context))
     if kind == "openstack":
-        from scheduler.openstack_source import OpenStackSource
+        from scheduler.adapters.openstack.source import OpenStackSource
 
         stack = load_stack(args.stack).spec if args.stack else None
         return OpenStackSource(openstack_connection(args.os_cloud), stack=stack)
@@ -106,11 +106,11 @@ def executor_from_args(args: argparse.Namespace) -> Executor | None:
     """The executor for a live source, or None for a file (nothing to move)."""
     kind = source_kind(args)
     if kind == "kubernetes":
-        from scheduler.kubernetes_executor import KubernetesExecutor
+        from scheduler.adapters.kubernetes.executor import KubernetesExecutor
 
         return KubernetesExecutor(kubernetes_client(args.kubeconfig, args.kube_context))
     if kind == "openstack":
-        from scheduler.openstack_executor import OpenStackExecutor
+        from scheduler.adapters.openstack.executor import OpenStackExecutor
 
         return OpenStackExecutor(openstack_connection(args.os_cloud))
     return None

@@ -10,6 +10,7 @@ from prometheus_client.core import Metric
 
 from monitoring.build_info import BuildInfoCollector
 from monitoring.exposition import MetricsBody, observation_families
+from monitoring.loop_metrics import LoopMetrics
 from monitoring.observation import ObservationHolder
 from monitoring.run_metrics import RunMetrics
 
@@ -34,7 +35,8 @@ class Exporter:
     """Everything the exporter shows.
 
     ``registry`` holds all collectors (for one-off snapshots and tests); ``live`` only build info and the
-    loop's metrics, which ``body`` renders per scrape after the cached observation.
+    loop's metrics, which ``body`` renders per scrape after the cached observation. ``observer`` is
+    what the rebalancer loop reports to.
     """
 
     holder: ObservationHolder
@@ -42,6 +44,7 @@ class Exporter:
     live: CollectorRegistry
     metrics: RunMetrics
     body: MetricsBody
+    observer: LoopMetrics
 
 
 def build_exporter(version: str) -> Exporter:
@@ -55,4 +58,4 @@ def build_exporter(version: str) -> Exporter:
     registry.register(live)
     body = MetricsBody(live)
     holder.subscribe(body.prerender)
-    return Exporter(holder, registry, live, metrics, body)
+    return Exporter(holder, registry, live, metrics, body, LoopMetrics(holder, metrics))

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from types import MappingProxyType
 
-from scheduler.inventory import Inventory
+from scheduler.model.inventory import Inventory
 
 
 def host_usage(inv: Inventory) -> dict[str, dict[str, float]]:

@@ -9,8 +9,8 @@ from dataclasses import dataclass
 from monitoring.plan_metrics import PlanFigures, plan_figures
 from monitoring.tenant_metrics import TenantFigures, tenant_figures
 from monitoring.zone_metrics import ZoneFigures, zone_figures
-from scheduler.inventory import Inventory
-from scheduler.plan import Plan
+from scheduler.model.inventory import Inventory
+from scheduler.model.plan import Plan
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from prometheus_client.core import GaugeMetricFamily, Metric
 
-from scheduler.plan import Plan
+from scheduler.model.plan import Plan
 
 
 @dataclass(frozen=True)

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 
 from prometheus_client.core import GaugeMetricFamily, Metric
 
-from monitoring.units import unit_of
-from scheduler.inventory import Inventory
+from scheduler.model.inventory import Inventory
+from scheduler.model.resource import resource as resource_named
 
 
 @dataclass(frozen=True)
@@ -55,14 +55,14 @@ def tenant_figures(inv: Inventory) -> TenantFigures:
     rows = []
     for key in sorted(usage.keys() | limits.keys()):
         tenant, zone, resource = key
-        unit = unit_of(resource)
+        unit = resource_named(resource)
         limit = limits.get(key)
         rows.append(
             TenantResource(
                 tenant,
                 zone,
                 resource,
-                unit.name,
+                unit.unit,
                 usage.get(key, 0.0) * unit.factor,
                 None if limit is None else limit * unit.factor,
             )

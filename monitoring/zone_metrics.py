@@ -8,9 +8,9 @@ from dataclasses import dataclass
 from prometheus_client.core import GaugeMetricFamily, Metric
 
 from monitoring.headroom import failover_spare
-from monitoring.units import unit_of
-from scheduler.imbalance import imbalance, spreads, zone_utilization
-from scheduler.inventory import Inventory
+from scheduler.model.imbalance import imbalance, spreads, zone_utilization
+from scheduler.model.inventory import Inventory
+from scheduler.model.resource import resource as resource_named
 
 
 @dataclass(frozen=True)
@@ -82,7 +82,7 @@ def zone_figures(inv: Inventory) -> ZoneFigures:
             )
         )
         for resource in inv.resources:
-            unit = unit_of(resource)
+            unit = resource_named(resource)
             capacity = sum(host.capacity.get(resource, 0.0) for host in zone.hosts)
             physical = sum(host.physical(resource) for host in zone.hosts)
             rows.append(
@@ -90,7 +90,7 @@ def zone_figures(inv: Inventory) -> ZoneFigures:
                     zone=zone.name,
                     region=region,
                     resource=resource,
-                    unit=unit.name,
+                    unit=unit.unit,
                     capacity=capacity * unit.factor,
                     physical_capacity=physical * unit.factor,
                     overcommit=capacity / physical if physical > 0 else None,

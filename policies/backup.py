@@ -21,13 +21,13 @@ from pulumi_policy import (
 from policies import config
 from policies.levels import DEFAULT_REPLICAS
 from policies.props import UNKNOWN, is_known, text
-from policies.scope import StackIndex, Tenant, label
+from policies.scope import StackIndex, TenantScope, label
 from policies.tokens import CONTAINER
 
 NAME = "remote-backup-required"
 
 
-def required_replicas(tenant: Tenant, per_level: dict[str, int]) -> int:
+def required_replicas(tenant: TenantScope, per_level: dict[str, int]) -> int:
     """Remote replicas the tenant needs: its level's number, or more when its project tag demands it."""
     demanded = per_level.get(tenant.classification or "", 0)
     return max(demanded, tenant.replicas_demanded or 0)

@@ -16,7 +16,7 @@ from pulumi_policy import EnforcementLevel, ReportViolation, StackValidationArgs
 from policies import config
 from policies.levels import DEFAULT_ENCRYPTED_LEVELS
 from policies.props import UNKNOWN, number
-from policies.scope import StackIndex, Tenant, label
+from policies.scope import StackIndex, TenantScope, label
 from policies.tokens import BARBICAN_ORDER, BARBICAN_SECRET, VOLUME_TYPE
 
 NAME = "core-data-encrypted"
@@ -37,7 +37,7 @@ def encryption_problems(extra_specs: Any, min_bits: int) -> list[str]:
     return problems
 
 
-def _has_barbican_key(index: StackIndex, tenant: Tenant) -> bool:
+def _has_barbican_key(index: StackIndex, tenant: TenantScope) -> bool:
     for resource in index.owned(tenant, BARBICAN_SECRET, BARBICAN_ORDER):
         props = index.props(resource)
         kind = props.get("secretType" if resource.resource_type == BARBICAN_SECRET else "type")

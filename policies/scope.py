@@ -23,7 +23,7 @@ STACK_TYPE = "pulumi:pulumi:Stack"
 
 
 @dataclass(frozen=True)
-class Tenant:
+class TenantScope:
     """A tenant as its project declares it."""
 
     name: str
@@ -47,13 +47,13 @@ class StackIndex:
         self.tenants = tuple(self._tenant(r) for r in self.resources if r.resource_type == PROJECT)
         by_project = {t.urn: t for t in self.tenants}
         # The component holding a project is the tenant's scope; anything under it is the tenant's.
-        self._scopes: dict[str, Tenant] = {}
+        self._scopes: dict[str, TenantScope] = {}
         for t in self.tenants:
             parent = t.project.parent
             # A project at the top level has no scope of its own: the stack is everybody's.
             if parent is not None and parent.resource_type != STACK_TYPE:
                 self._scopes.setdefault(parent.urn, t)
-        self._owner: dict[str, Tenant | None] = {}
+        self._owner: dict[str, TenantScope | None] = {}
         self._owned: dict[str, list[PolicyResource]] = {t.urn: [] for t in self.tenants}
         for r in self.resources:
             owner = by_project.get(r.urn) or self._find_owner(r, by_project)
@@ -68,19 +68,19 @@ class StackIndex:
     def of_type(self, *types: str) -> Iterator[PolicyResource]:
         return (r for r in self.resources if r.resource_type in types)
 
-    def owner(self, resource: PolicyResource) -> Tenant | None:
+    def owner(self, resource: PolicyResource) -> TenantScope | None:
         """The tenant the resource belongs to, if any."""
         return self._owner.get(resource.urn)
 
-    def owned(self, tenant: Tenant, *types: str) -> list[PolicyResource]:
+    def owned(self, tenant: TenantScope, *types: str) -> list[PolicyResource]:
         """The tenant's resources of the given types, in stack order."""
         return [r for r in self._owned.get(tenant.urn, ()) if r.resource_type in types]
 
-    def _tenant(self, project: PolicyResource) -> Tenant:
+    def _tenant(self, project: PolicyResource) -> TenantScope:
         props = plain(project.props)
         project_tags = tags(props)
         replicas = tag_value(project_tags, tag.BACKUP_REPLICAS)
-        return Tenant(
+        return TenantScope(
             name=tag_value(project_tags, tag.AGENCY) or text(props, "name") or project.name,
             project=project,
             classification=tag_value(project_tags, tag.CLASSIFICATION),
@@ -88,7 +88,9 @@ class StackIndex:
             replicas_demanded=int(replicas) if replicas is not None and replicas.isdigit() else None,
         )
 
-    def _find_owner(self, resource: PolicyResource, by_project: Mapping[str, Tenant]) -> Tenant | None:
+    def _find_owner(
+        self, resource: PolicyResource, by_project: Mapping[str, TenantScope]
+    ) -> TenantScope | None:
         for key in _OWNER_KEYS:
             for dependency in resource.property_dependencies.get(key, ()):
                 if dependency.urn in by_project:

@@ -7,8 +7,8 @@ import argparse
 from govcloud.console import bad_input, make_console, print_json
 from govcloud.exit_codes import ExitCode
 from govcloud.views.plan import render_drain
-from scheduler.drain import drain
-from scheduler.inventory_file import InventoryError, load_inventory
+from scheduler.model.inventory_file import InventoryError, load_inventory
+from scheduler.planning.drain import drain
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

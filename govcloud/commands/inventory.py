@@ -11,7 +11,7 @@ from govcloud.applying import SOURCE_ERRORS, source_error
 from govcloud.console import print_json
 from govcloud.exit_codes import ExitCode
 from govcloud.sources import add_source_arguments, source_from_args
-from scheduler.inventory_file import inventory_to_dict
+from scheduler.model.inventory_file import inventory_to_dict
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

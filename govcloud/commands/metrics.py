@@ -10,9 +10,10 @@ from govcloud.applying import move_count
 from govcloud.console import bad_input
 from govcloud.exit_codes import ExitCode
 from monitoring.collector import build_exporter
-from monitoring.loop import RebalanceLoop, rebalance_planner
-from scheduler.inventory import Inventory
-from scheduler.inventory_file import InventoryError, load_inventory
+from scheduler.apply.loop import RebalanceLoop
+from scheduler.model.inventory import Inventory
+from scheduler.model.inventory_file import InventoryError, load_inventory
+from scheduler.planning.rebalance import planner
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -38,9 +39,7 @@ def run(args: argparse.Namespace) -> int:
     except InventoryError as error:
         return bad_input(error.problems)
     exporter = build_exporter(__version__)
-    loop = RebalanceLoop(
-        _Loaded(inventory), rebalance_planner(args.max_moves), exporter.holder, exporter.metrics
-    )
+    loop = RebalanceLoop(_Loaded(inventory), planner(), exporter.observer, max_moves=args.max_moves)
     ok = loop.run_once()
     sys.stdout.write(exporter.body.text().decode())
     return ExitCode.OK if ok else ExitCode.FINDINGS

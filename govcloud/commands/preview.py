@@ -6,10 +6,10 @@ import argparse
 
 from govcloud.console import make_console, print_json
 from govcloud.exit_codes import ExitCode
-from govcloud.policy_check import check_resources
 from govcloud.views.preview import preview_document, render_preview
 from govcloud.views.violations import render_violations
 from infra.preview import preview_stack
+from policies.offline import check_resources
 from stacks import load_stack
 
 

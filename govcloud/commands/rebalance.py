@@ -19,18 +19,10 @@ from govcloud.applying import (
 )
 from govcloud.console import make_console, print_json
 from govcloud.sources import add_source_arguments, source_from_args, source_kind
+from govcloud.strategy_options import add_strategy_arguments, planner_from_args
 from govcloud.views.apply import render_apply
 from govcloud.views.plan import render_plan
-from scheduler.inventory import Inventory
-from scheduler.plan import Plan
-from scheduler.rebalance import rebalance
-
-
-def positive_float(text: str) -> float:
-    value = float(text)
-    if not value > 0:
-        raise argparse.ArgumentTypeError(f"must be > 0, got {text}")
-    return value
+from scheduler.planning.rebalance import rebalance
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -46,13 +38,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     add_source_arguments(parser)
     add_apply_arguments(parser)
-    parser.add_argument(
-        "--exact", action="store_true", help="solve a MILP with HiGHS (small/medium inventories)"
-    )
-    parser.add_argument(
-        "--time-limit", type=positive_float, default=10.0, metavar="S", help="seconds to plan (default 10)"
-    )
-    parser.add_argument("--json", action="store_true", help="print the plan as JSON (CONTRACTS.md section 3)")
+    add_strategy_arguments(parser)
+    parser.add_argument("--json", action="store_true", help="print the plan as JSON (docs/contracts.md)")
     parser.set_defaults(func=run)
 
 
@@ -69,9 +56,6 @@ def progress_bar(label: str) -> Iterator[Callable[[float], None] | None]:
 
 
 def run(args: argparse.Namespace) -> int:
-    def planner(inv: Inventory, budget: int | None) -> Plan:
-        return rebalance(inv, max_moves=budget, exact=args.exact, time_limit=args.time_limit)
-
     try:
         source = source_from_args(args)
         plan = resumable_plan(args)
@@ -80,12 +64,12 @@ def run(args: argparse.Namespace) -> int:
             with progress_bar("planning") as progress:
                 plan = rebalance(
                     inv,
+                    strategy=args.strategy,
                     max_moves=args.max_moves,
-                    exact=args.exact,
                     time_limit=args.time_limit,
                     progress=progress,
                 )
-        report = apply_from_args(args, source, plan, planner)
+        report = apply_from_args(args, source, plan, planner_from_args(args))
     except SOURCE_ERRORS as error:
         return source_error(error)
     if args.json:

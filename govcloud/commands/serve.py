@@ -32,15 +32,15 @@ from govcloud.sources import (
     source_from_args,
     source_kind,
 )
+from govcloud.strategy_options import add_strategy_arguments, planner_from_args
 from monitoring.collector import build_exporter
-from monitoring.loop import ApplyFn, ApplyOutcome, Planner, RebalanceLoop, rebalance_planner
 from monitoring.server import ListenAddress, ListenError, parse_listen, serve_metrics
-from scheduler.apply import ApplyReport
-from scheduler.inventory import Inventory
-from scheduler.journal import DONE, FAILED, UNKNOWN
-from scheduler.plan import Plan
-from scheduler.rebalance import rebalance
-from scheduler.source import InventorySource
+from scheduler.apply.journal import DONE, FAILED, UNKNOWN
+from scheduler.apply.loop import ApplyFn, ApplyOutcome, RebalanceLoop
+from scheduler.apply.report import ApplyReport
+from scheduler.apply.source import InventorySource
+from scheduler.model.plan import Plan
+from scheduler.planning.rebalance import Planner
 
 _DURATION = re.compile(r"(\d+(?:\.\d+)?)(ms|s|m|h|d)")
 _SECONDS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0}
@@ -78,6 +78,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     add_source_arguments(parser)
     add_apply_arguments(parser)
+    add_strategy_arguments(parser)
     parser.add_argument(
         "--listen",
         metavar="HOST:PORT",
@@ -101,19 +102,21 @@ def run(args: argparse.Namespace) -> int:
         if source_kind(args) == "inventory" and not Path(args.inventory).is_file():
             raise SourceError(f"{args.inventory}: no such file")
         source = source_from_args(args)
-        apply = live_applier(args, source) if args.apply else None
+        planner = planner_from_args(args)
+        apply = live_applier(args, source, planner) if args.apply else None
     except SOURCE_ERRORS as error:
         return source_error(error)
     return serve(
         source,
-        planner=rebalance_planner(args.max_moves),
+        planner=planner,
+        max_moves=args.max_moves,
         listen=args.listen,
         interval=args.interval,
         apply=apply,
     )
 
 
-def live_applier(args: argparse.Namespace, source: InventorySource) -> ApplyFn:
+def live_applier(args: argparse.Namespace, source: InventorySource, planner: Planner) -> ApplyFn:
     """Apply each plan through the applier with the options' journal and limits.
 
     An unfinished run in the journal (a crash, an error mid-run) is resumed first, on its own plan,
@@ -124,14 +127,11 @@ def live_applier(args: argparse.Namespace, source: InventorySource) -> ApplyFn:
     executor = executor_from_args(args)
     resumable_plan(args)  # a journal that cannot be read is bad input now, not an error every iteration
 
-    def replan(inventory: Inventory, budget: int | None) -> Plan:
-        return rebalance(inventory, max_moves=budget)
-
     def apply(plan: Plan) -> ApplyOutcome:
         unfinished = resumable_plan(args)
         if unfinished is None and not plan.moves:
             return ApplyOutcome(0, 0)
-        report = apply_from_args(args, source, unfinished or plan, replan, executor)
+        report = apply_from_args(args, source, unfinished or plan, planner, executor)
         return ApplyOutcome(0, 0) if report is None else outcome_of(report)
 
     return apply
@@ -147,6 +147,7 @@ def serve(
     source: InventorySource,
     *,
     planner: Planner,
+    max_moves: int | None = None,
     listen: ListenAddress,
     interval: float,
     apply: ApplyFn | None = None,
@@ -168,7 +169,7 @@ def serve(
         soft_wrap=True,
     )
     try:
-        loop = RebalanceLoop(source, planner, exporter.holder, exporter.metrics, apply=apply)
+        loop = RebalanceLoop(source, planner, exporter.observer, max_moves=max_moves, apply=apply)
         loop.run_forever(interval, stop)
     finally:
         server.close()

@@ -5,8 +5,8 @@ from __future__ import annotations
 from rich.console import Console
 from rich.table import Table
 
-from scheduler.apply import WOULD_MOVE, ApplyReport
-from scheduler.journal import DONE, FAILED, SKIPPED, UNKNOWN
+from scheduler.apply.journal import DONE, FAILED, SKIPPED, UNKNOWN
+from scheduler.apply.report import WOULD_MOVE, ApplyReport
 
 STYLES = {DONE: "green", WOULD_MOVE: "cyan", SKIPPED: "yellow", FAILED: "red", UNKNOWN: "red"}
 

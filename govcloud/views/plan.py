@@ -6,8 +6,8 @@ from __future__ import annotations
 from rich.console import Console
 from rich.table import Table
 
-from scheduler.drain import DrainResult
-from scheduler.plan import Plan
+from scheduler.model.plan import Plan
+from scheduler.planning.drain import DrainResult
 
 BAR_WIDTH = 12
 

@@ -13,10 +13,10 @@ from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 
-from scheduler.executor import MoveFailed
-from scheduler.inventory import Host, Inventory, Workload, Zone
-from scheduler.journal import Journal
-from scheduler.move import Move
+from scheduler.apply.executor import MoveFailed
+from scheduler.apply.journal import Journal
+from scheduler.model.inventory import Host, Inventory, InventoryZone, Workload
+from scheduler.model.move import Move
 
 
 class Crash(BaseException):
@@ -73,7 +73,9 @@ class Cloud:
 
     def load(self) -> Inventory:
         self.loads += 1
-        zones = tuple(Zone(z.name, z.region, tuple(self.hosts[h.name] for h in z.hosts)) for z in self.zones)
+        zones = tuple(
+            InventoryZone(z.name, z.region, tuple(self.hosts[h.name] for h in z.hosts)) for z in self.zones
+        )
         return Inventory(zones, self.tenants, tuple(self.workloads.values()))
 
     def placement(self) -> dict[str, str]:
@@ -123,7 +125,7 @@ def two_zones(workloads: int = 4) -> Inventory:
         )
         for i in range(workloads)
     )
-    return Inventory((Zone("a", None, hosts_a), Zone("b", None, hosts_b)), (), items)
+    return Inventory((InventoryZone("a", None, hosts_a), InventoryZone("b", None, hosts_b)), (), items)
 
 
 def spread_moves(inv: Inventory, count: int) -> tuple[Move, ...]:

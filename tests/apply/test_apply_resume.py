@@ -9,10 +9,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from scheduler.apply import apply_plan, unfinished_plan
-from scheduler.journal import DONE, Journal
-from scheduler.limits import ApplyLimits
-from scheduler.plan import Plan, Snapshot
+from scheduler.apply.applier import apply_plan, unfinished_plan
+from scheduler.apply.journal import DONE, Journal
+from scheduler.apply.limits import ApplyLimits
+from scheduler.model.plan import Plan, Snapshot
 from tests.apply.inmemory_cloud import Cloud, Crash, CrashingJournal, Faults, spread_moves, two_zones
 
 MOVES = 3

@@ -10,13 +10,14 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from scheduler.apply import WOULD_MOVE, apply_plan
-from scheduler.executor import MoveFailed
-from scheduler.inventory import Inventory, Workload
-from scheduler.journal import DONE, FAILED, SKIPPED, Journal, JournalError
-from scheduler.limits import ApplyLimits
-from scheduler.move import Move
-from scheduler.plan import Plan, Snapshot
+from scheduler.apply.applier import apply_plan
+from scheduler.apply.executor import MoveFailed
+from scheduler.apply.journal import DONE, FAILED, SKIPPED, Journal, JournalError
+from scheduler.apply.limits import ApplyLimits
+from scheduler.apply.report import WOULD_MOVE
+from scheduler.model.inventory import Inventory, Workload
+from scheduler.model.move import Move
+from scheduler.model.plan import Plan, Snapshot
 from tests.apply.inmemory_cloud import Cloud, spread_moves, two_zones
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import yaml
 
-from scheduler.inventory_file import parse_inventory
+from scheduler.model.inventory_file import parse_inventory
 from tests.cli.process import govcloud
 from tests.kubernetes.recorded_api import RecordedApi, Reply, cluster_routes, serve
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from scheduler.executor import MoveFailed
-from scheduler.kubernetes_executor import KubernetesExecutor
-from scheduler.move import Move
+from scheduler.adapters.kubernetes.executor import KubernetesExecutor
+from scheduler.apply.executor import MoveFailed
+from scheduler.model.move import Move
 from tests.kubernetes.recorded_api import RecordedApi, Reply, fixture, serve
 
 POD = "/api/v1/namespaces/health/pods/his-7d9f8c6b5-x2x7q"
@@ -166,8 +166,8 @@ def test_locate_finds_the_replacement_after_a_crash() -> None:
 
 
 def test_implements_the_executor_protocol_and_locator() -> None:
-    from scheduler.apply import Locator
-    from scheduler.executor import Executor
+    from scheduler.apply.applier import Locator
+    from scheduler.apply.executor import Executor
 
     with serve(RecordedApi({})) as api_client:
         executor = KubernetesExecutor(api_client)

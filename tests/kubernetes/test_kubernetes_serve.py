@@ -13,8 +13,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from scheduler.kubernetes_source import KubernetesSource
-from scheduler.rebalance import rebalance
+from scheduler.adapters.kubernetes.source import KubernetesSource
+from scheduler.planning.rebalance import rebalance
 from tests.cli.process import govcloud, started
 from tests.kubernetes.recorded_api import RecordedApi, Reply, serve
 from tests.kubernetes.test_kubernetes_cli import VICTIM, kubeconfig, moving_cluster

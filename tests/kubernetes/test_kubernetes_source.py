@@ -5,8 +5,13 @@ from __future__ import annotations
 import pytest
 from kubernetes import client
 
-from scheduler.inventory import Inventory
-from scheduler.kubernetes_source import KubernetesSource, KubernetesSourceError, pod_requests, quantity
+from scheduler.adapters.kubernetes.source import (
+    KubernetesSource,
+    KubernetesSourceError,
+    pod_requests,
+    quantity,
+)
+from scheduler.model.inventory import Inventory
 from tests.kubernetes.recorded_api import RecordedApi, Reply, cluster_routes, fixture, serve
 
 

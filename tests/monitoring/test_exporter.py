@@ -13,12 +13,12 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from monitoring.collector import build_exporter
 from monitoring.observation import Observation
-from monitoring.units import unit_of
-from scheduler.imbalance import imbalance, spreads, zone_utilization
-from scheduler.inventory import Inventory
-from scheduler.inventory_file import load_inventory, parse_inventory
-from scheduler.move import Move
-from scheduler.plan import Plan, Snapshot
+from scheduler.model.imbalance import imbalance, spreads, zone_utilization
+from scheduler.model.inventory import Inventory
+from scheduler.model.inventory_file import load_inventory, parse_inventory
+from scheduler.model.move import Move
+from scheduler.model.plan import Plan, Snapshot
+from scheduler.model.resource import resource as resource_named
 
 GIB = 2.0**30
 NAME = re.compile(r"^govcloud_[a-z0-9_]+$")
@@ -104,14 +104,14 @@ def test_capacity_before_and_after_overcommit(test_inventory: Path) -> None:
     samples = _scrape(inv)
     for zone in data["zones"]:
         for resource in ("cpu", "memory_gib", "gpu"):
-            unit = unit_of(resource)
+            unit = resource_named(resource)
             hosts = zone["hosts"]
             capacity = sum(h["capacity"].get(resource, 0) for h in hosts)
             physical = sum(
                 h["capacity"].get(resource, 0) / h.get("allocation_ratio", {}).get(resource, 1.0)
                 for h in hosts
             )
-            amounts = _labels(zone=zone["name"], region=zone["region"], resource=resource, unit=unit.name)
+            amounts = _labels(zone=zone["name"], region=zone["region"], resource=resource, unit=unit.unit)
             ratio = _labels(zone=zone["name"], resource=resource)
             assert samples["govcloud_zone_capacity"][amounts] == capacity * unit.factor
             assert samples["govcloud_zone_physical_capacity"][amounts] == pytest.approx(

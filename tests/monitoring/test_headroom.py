@@ -6,19 +6,23 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from monitoring.headroom import failover_spare, zone_spare
-from scheduler.inventory import Host, Inventory, Workload, Zone
+from scheduler.model.inventory import Host, Inventory, InventoryZone, Workload
 
 
 def _inventory() -> Inventory:
     return Inventory(
         zones=(
-            Zone(
+            InventoryZone(
                 "a", "r1", (Host("a1", "a", {"cpu": 10, "mem": 40}), Host("a2", "a", {"cpu": 10, "mem": 40}))
             ),
             # b2 is cordoned: its free room cannot receive anything.
-            Zone("b", "r1", (Host("b1", "b", {"cpu": 10, "mem": 40}), Host("b2", "b", {"cpu": 10}, False))),
+            InventoryZone(
+                "b", "r1", (Host("b1", "b", {"cpu": 10, "mem": 40}), Host("b2", "b", {"cpu": 10}, False))
+            ),
             # c1 is overloaded in cpu: it lends no cpu, and does not take room from c2 either.
-            Zone("c", "r2", (Host("c1", "c", {"cpu": 4, "mem": 8}), Host("c2", "c", {"cpu": 6, "mem": 8}))),
+            InventoryZone(
+                "c", "r2", (Host("c1", "c", {"cpu": 4, "mem": 8}), Host("c2", "c", {"cpu": 6, "mem": 8}))
+            ),
         ),
         workloads=(
             Workload("w1", None, "a1", {"cpu": 8, "mem": 10}),
@@ -57,7 +61,7 @@ def inventories(draw: st.DrawFn) -> Inventory:
             hosts.append(Host(name, f"z{z}", cap, draw(st.booleans())))
             for w in range(draw(st.integers(0, 3))):
                 workloads.append(Workload(f"{name}w{w}", None, name, {"cpu": draw(st.integers(0, 8))}))
-        zones.append(Zone(f"z{z}", None, tuple(hosts)))
+        zones.append(InventoryZone(f"z{z}", None, tuple(hosts)))
     return Inventory(tuple(zones), (), tuple(workloads))
 
 

@@ -6,8 +6,8 @@ from pathlib import Path
 
 from prometheus_client.parser import text_string_to_metric_families
 
-from scheduler.imbalance import imbalance, zone_utilization
-from scheduler.inventory_file import load_inventory
+from scheduler.model.imbalance import imbalance, zone_utilization
+from scheduler.model.inventory_file import load_inventory
 from tests.monitoring.conftest import govcloud
 
 

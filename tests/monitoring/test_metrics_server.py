@@ -12,7 +12,7 @@ import pytest
 from monitoring.collector import build_exporter
 from monitoring.observation import Observation
 from monitoring.server import ListenAddress, ListenError, parse_listen, serve_metrics
-from scheduler.inventory_file import load_inventory
+from scheduler.model.inventory_file import load_inventory
 from tests.monitoring.conftest import free_port
 
 

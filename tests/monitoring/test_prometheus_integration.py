@@ -19,8 +19,8 @@ import yaml
 
 from monitoring.tenant_metrics import TenantFigures, tenant_figures
 from monitoring.zone_metrics import ZoneFigures, zone_figures
-from scheduler.imbalance import zone_utilization
-from scheduler.inventory_file import load_inventory
+from scheduler.model.imbalance import zone_utilization
+from scheduler.model.inventory_file import load_inventory
 from tests.monitoring.conftest import ROOT, RULES, free_port
 
 pytestmark = pytest.mark.prometheus

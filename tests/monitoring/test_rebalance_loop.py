@@ -9,14 +9,14 @@ from pathlib import Path
 import pytest
 
 from monitoring.collector import Exporter, build_exporter
-from monitoring.loop import ApplyOutcome, RebalanceLoop
-from scheduler.inventory import Inventory
-from scheduler.move import Move
-from scheduler.plan import Plan, Snapshot
-from scheduler.source import FileSource
+from scheduler.apply.loop import ApplyOutcome, RebalanceLoop
+from scheduler.apply.source import FileSource
+from scheduler.model.inventory import Inventory
+from scheduler.model.move import Move
+from scheduler.model.plan import Plan, Snapshot
 
 
-def _one_move(inv: Inventory) -> Plan:
+def _one_move(inv: Inventory, max_moves: int | None = None) -> Plan:
     move = Move("health/emr-0", "health", "a1", "b1", "zone-a", "zone-b")
     return Plan((move,), Snapshot.of(inv), Snapshot.of(inv.with_placement({move.workload: "b1"})))
 
@@ -34,9 +34,7 @@ def inventory_file(tmp_path: Path, test_inventory: Path) -> Path:
 
 def _loop(path: Path, planner=_one_move, apply=None, clock=lambda: 1000.0) -> tuple[RebalanceLoop, Exporter]:
     exporter = build_exporter("test")
-    loop = RebalanceLoop(
-        FileSource(path), planner, exporter.holder, exporter.metrics, apply=apply, clock=clock
-    )
+    loop = RebalanceLoop(FileSource(path), planner, exporter.observer, apply=apply, clock=clock)
     return loop, exporter
 
 
@@ -72,7 +70,7 @@ def test_a_failed_refresh_keeps_the_last_good_metrics_and_counts(inventory_file:
 
 
 def test_a_failed_plan_publishes_the_fresh_inventory_without_a_plan(inventory_file: Path) -> None:
-    def broken(inv: Inventory) -> Plan:
+    def broken(inv: Inventory, max_moves: int | None) -> Plan:
         raise RuntimeError("solver exploded")
 
     loop, exporter = _loop(inventory_file, planner=broken)
@@ -105,7 +103,7 @@ def test_the_applier_sees_empty_plans_too(inventory_file: Path) -> None:
         seen.append(plan)
         return ApplyOutcome(applied=1, failed=0)  # e.g. it finished an interrupted run
 
-    def nothing(inv: Inventory) -> Plan:
+    def nothing(inv: Inventory, max_moves: int | None) -> Plan:
         return Plan((), Snapshot.of(inv), Snapshot.of(inv))
 
     loop, exporter = _loop(inventory_file, planner=nothing, apply=apply)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from scheduler.openstack_source import provider_capacity, tenant_caps, workload_names
-from scheduler.residency import stack_residency
+from scheduler.adapters.openstack.source import provider_capacity, tenant_caps, workload_names
+from scheduler.model.residency import stack_residency
 from stacks.load import load_stack
 
 
@@ -49,18 +49,18 @@ def test_placement_capacity_is_after_overcommit_and_keeps_the_ratios() -> None:
             "DISK_GB": _PlacementInventory(total=100, reserved=0, allocation_ratio=1.0),  # not scheduled on
         }
     )
-    assert got.capacity == {"vcpu": (10 - 2) * 4.0, "ram_gib": (8192 - 512) * 1.5 / 1024}
-    assert got.allocation_ratio == {"vcpu": 4.0, "ram_gib": 1.5}
+    assert got.capacity == {"cpu": (10 - 2) * 4.0, "memory_gib": (8192 - 512) * 1.5 / 1024}
+    assert got.allocation_ratio == {"cpu": 4.0, "memory_gib": 1.5}
     # Physical capacity, as the inventory derives it, is what Placement has left after `reserved`.
-    assert got.capacity["vcpu"] / got.allocation_ratio["vcpu"] == 10 - 2
+    assert got.capacity["cpu"] / got.allocation_ratio["cpu"] == 10 - 2
     assert provider_capacity({}).capacity == {}
 
 
 def test_stack_gives_per_zone_caps_and_classification_zones() -> None:
     spec = load_stack("stacks/dev.yaml").spec
     caps = tenant_caps(spec)
-    assert caps["health"] == {z: {"vcpu": 96.0, "ram_gib": 192.0} for z in ("sy-az1", "sy-az2", "sy-az3")}
-    assert caps["transport"]["sy-az3"] == {"vcpu": 48.0, "ram_gib": 96.0}
+    assert caps["health"] == {z: {"cpu": 96.0, "memory_gib": 192.0} for z in ("sy-az1", "sy-az2", "sy-az3")}
+    assert caps["transport"]["sy-az3"] == {"cpu": 48.0, "memory_gib": 96.0}
     # Only "core" data is confined (to sy-az1 and sy-az2) in the dev stack.
     assert stack_residency(spec) == {
         "health": frozenset({"sy-az1", "sy-az2"}),

@@ -20,17 +20,17 @@ import pytest
 import yaml
 from openstack import exceptions
 
-from scheduler.apply import apply_plan
-from scheduler.executor import MoveFailed
-from scheduler.imbalance import imbalance, zone_utilization
-from scheduler.inventory import Inventory
-from scheduler.inventory_file import inventory_to_dict
-from scheduler.journal import DONE, FAILED
-from scheduler.move import Move
-from scheduler.openstack_executor import OpenStackExecutor
-from scheduler.openstack_source import ALLOWED_ZONES_KEY, OpenStackSource
-from scheduler.plan import Plan
-from scheduler.rebalance import rebalance
+from scheduler.adapters.openstack.executor import OpenStackExecutor
+from scheduler.adapters.openstack.source import ALLOWED_ZONES_KEY, OpenStackSource
+from scheduler.apply.applier import apply_plan
+from scheduler.apply.executor import MoveFailed
+from scheduler.apply.journal import DONE, FAILED
+from scheduler.model.imbalance import imbalance, zone_utilization
+from scheduler.model.inventory import Inventory
+from scheduler.model.inventory_file import inventory_to_dict
+from scheduler.model.move import Move
+from scheduler.model.plan import Plan
+from scheduler.planning.rebalance import rebalance
 from stacks.load import load_stack
 
 pytestmark = pytest.mark.openstack
@@ -164,9 +164,9 @@ def test_source_reads_zones_capacities_groups_residency_and_caps(cloud: Cloud, s
     ]
     # MediumFakeDriver: 10 vCPU at allocation ratio 4.0, 8192 MiB at 1.0 (Placement inventories).
     assert {h.name: dict(h.capacity) for h in inv.hosts} == {
-        name: {"vcpu": 40.0, "ram_gib": 8.0} for name in ("compute1", "compute2", "compute3")
+        name: {"cpu": 40.0, "memory_gib": 8.0} for name in ("compute1", "compute2", "compute3")
     }
-    assert {h.name: (h.physical("vcpu"), h.physical("ram_gib")) for h in inv.hosts} == {
+    assert {h.name: (h.physical("cpu"), h.physical("memory_gib")) for h in inv.hosts} == {
         name: (10.0, 8.0) for name in ("compute1", "compute2", "compute3")
     }
     assert all(h.schedulable for h in inv.hosts)
@@ -176,11 +176,11 @@ def test_source_reads_zones_capacities_groups_residency_and_caps(cloud: Cloud, s
         "edu/his-1": ("compute3", "edu/his", None),
         "edu/pinned": ("compute1", None, frozenset({"sy-az1", "sy-az2"})),
     }
-    assert all(dict(w.requests) == {"vcpu": 2.0, "ram_gib": 1.0} and w.movable for w in ours.values())
+    assert all(dict(w.requests) == {"cpu": 2.0, "memory_gib": 1.0} and w.movable for w in ours.values())
     edu = inv.tenant(TENANT)
     assert edu is not None
     assert {z: dict(c) for z, c in edu.quota.items()} == {
-        z: {"vcpu": 64.0, "ram_gib": 128.0} for z in ("sy-az1", "sy-az2", "sy-az3")
+        z: {"cpu": 64.0, "memory_gib": 128.0} for z in ("sy-az1", "sy-az2", "sy-az3")
     }
 
 

@@ -8,9 +8,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from govcloud.policy_check import check_resources, pack_config, policy_inputs
 from policies.evaluate import evaluate
 from policies.inputs import PolicyInput
+from policies.offline import check_resources, pack_config, policy_inputs
 from stacks import load_stack, parse_stack
 from tests.policies.policy_stack import compliant_cloud, with_props
 

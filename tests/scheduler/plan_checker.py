@@ -1,7 +1,7 @@
 """An independent checker of plans against CONTRACTS.md sections 2 and 3.
 
 Written from the contract text alone: it reads the inventory as the plain file-format dict and the
-plan as its JSON, and shares no code with the scheduler (in particular not scheduler.safety).
+plan as its JSON, and shares no code with the scheduler (in particular not scheduler.model.safety).
 """
 
 from __future__ import annotations

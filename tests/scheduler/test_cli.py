@@ -83,7 +83,7 @@ def test_drain_a_zone_that_cannot_be_emptied_says_why() -> None:
     assert reasons["police/db-1"] == ["police/db-1 is pinned (movable: false)"]
     assert "sy-az3: not in its allowed_zones" in reasons["health/his-2"]
     tenants = {(row["tenant"], row["resource"]) for row in out["by_tenant"]}
-    assert ("police", "vcpu") in tenants
+    assert ("police", "cpu") in tenants
     human = govcloud("drain", "--inventory", EXAMPLE, "--zone", "sy-az2")
     assert human.returncode == 1
     assert "cannot be emptied" in human.stdout

@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 import yaml
 
-from scheduler.imbalance import imbalance, zone_utilization
-from scheduler.inventory_file import (
+from scheduler.model.imbalance import imbalance, zone_utilization
+from scheduler.model.inventory_file import (
     InventoryError,
     inventory_json_schema,
     inventory_to_dict,
@@ -20,7 +20,7 @@ from scheduler.inventory_file import (
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "scheduler" / "examples" / "dev-inventory.yaml"
-SCHEMA = ROOT / "scheduler" / "inventory.schema.json"
+SCHEMA = ROOT / "scheduler" / "model" / "inventory.schema.json"
 
 
 def small() -> dict[str, Any]:
@@ -43,7 +43,7 @@ def test_shipped_example_matches_the_dev_stack() -> None:
     overcommit = {z["name"]: z["overcommit"] for z in primary["zones"]}
     for host in inv.hosts:
         ratios = overcommit[host.zone]
-        assert (host.ratio("vcpu"), host.ratio("ram_gib")) == (ratios["vcpu"], ratios["ram"]), host.name
+        assert (host.ratio("cpu"), host.ratio("memory_gib")) == (ratios["vcpu"], ratios["ram"]), host.name
     assert {t.name for t in inv.tenants} == {t["name"] for t in stack["tenants"]}
     core = {t["name"] for t in stack["tenants"] if t["classification"] == "core"}
     core_zones = set(stack["classifications"]["core"]["zones"])

@@ -7,10 +7,10 @@ from __future__ import annotations
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from scheduler.drain import drain
-from scheduler.inventory_file import inventory_to_dict
-from scheduler.rebalance import rebalance
-from scheduler.synthetic import random_inventory
+from scheduler.model.inventory_file import inventory_to_dict
+from scheduler.model.synthetic import random_inventory
+from scheduler.planning.drain import drain
+from scheduler.planning.rebalance import rebalance
 from tests.scheduler.plan_checker import check_plan, imbalance, utilization
 
 inventories = st.builds(
@@ -32,7 +32,7 @@ SETTINGS = settings(max_examples=30, deadline=None, suppress_health_check=[Healt
 def test_plans_are_safe_and_never_worse(inv, max_moves) -> None:
     data = inventory_to_dict(inv)
     heuristic = rebalance(inv, max_moves=max_moves)
-    exact = rebalance(inv, max_moves=max_moves, exact=True, time_limit=2.0)
+    exact = rebalance(inv, max_moves=max_moves, strategy="exact", time_limit=2.0)
     before = imbalance(utilization(data, {w["name"]: w["host"] for w in data["workloads"]}))
     for plan in (heuristic, exact):
         assert check_plan(data, plan.to_json(), max_moves) == []

@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from scheduler.inventory_file import parse_inventory
-from scheduler.rebalance import rebalance
+from scheduler.model.inventory_file import parse_inventory
+from scheduler.planning.rebalance import rebalance
 from tests.scheduler.plan_checker import check_plan
 
 
@@ -189,7 +189,9 @@ CASES = [
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
 def test_case(case: Case, exact: bool) -> None:
     inv = parse_inventory(case.inventory, case.name)
-    plan = rebalance(inv, exact=exact, max_moves=case.max_moves, time_limit=5.0)
+    plan = rebalance(
+        inv, strategy="exact" if exact else "heuristic", max_moves=case.max_moves, time_limit=5.0
+    )
     assert check_plan(case.inventory, plan.to_json(), case.max_moves) == []
     assert plan.after.imbalance == pytest.approx(case.after, abs=1e-9)
     moved = {m.workload: m.to_zone for m in plan.moves}

@@ -7,11 +7,11 @@ import time
 from rich.console import Console
 
 from govcloud.views.plan import render_drain
-from scheduler.arrays import to_arrays
-from scheduler.drain import DrainResult
-from scheduler.inventory_file import parse_inventory
-from scheduler.plan import Plan
-from scheduler.rebalance import finish, snapshot
+from scheduler.model.inventory_file import parse_inventory
+from scheduler.model.plan import Plan
+from scheduler.planning.arrays import to_arrays
+from scheduler.planning.drain import DrainResult
+from scheduler.planning.outcome import finish, snapshot
 
 # a1 runs 9 of 10 CPUs, b1 runs 3 of 10.
 INVENTORY = parse_inventory(

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
-from scheduler.inventory_file import load_inventory
-from scheduler.residency import stack_residency, with_residency
+from scheduler.model.inventory_file import load_inventory
+from scheduler.model.residency import stack_residency, with_residency
 from stacks import load_stack
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from scheduler.inventory_file import parse_inventory
-from scheduler.move import Move
-from scheduler.safety import group_zone_counts, move_violations, plan_violations
+from scheduler.model.inventory_file import parse_inventory
+from scheduler.model.move import Move
+from scheduler.model.safety import group_zone_counts, move_violations, plan_violations
 
 INV = parse_inventory(
     {

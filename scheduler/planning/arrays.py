@@ -1,0 +1,122 @@
+"""The inventory as numpy arrays: what the planners compute on (indices instead of names)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from scheduler.model.inventory import Inventory
+
+
+@dataclass(frozen=True)
+class Arrays:
+    """Workloads ``w``, hosts ``h``, zones ``z``, resources ``r``, tenants ``t``, groups ``g``.
+
+    ``quota[t, z, r]`` is ``inf`` where unlimited; ``allowed[w, z]`` folds in residency;
+    ``tenant``/``group`` are -1 when a workload has none.
+    """
+
+    resources: tuple[str, ...]
+    zones: tuple[str, ...]
+    hosts: tuple[str, ...]
+    workloads: tuple[str, ...]
+    tenants: tuple[str, ...]
+    groups: tuple[str, ...]
+    req: np.ndarray  # (W, R)
+    host_of: np.ndarray  # (W,) initial host
+    host_zone: np.ndarray  # (H,)
+    host_cap: np.ndarray  # (H, R)
+    schedulable: np.ndarray  # (H,)
+    movable: np.ndarray  # (W,)
+    allowed: np.ndarray  # (W, Z)
+    tenant: np.ndarray  # (W,)
+    quota: np.ndarray  # (T, Z, R)
+    group: np.ndarray  # (W,)
+
+    @property
+    def zone_cap(self) -> np.ndarray:
+        """(Z, R) total capacity per zone."""
+        out = np.zeros((len(self.zones), len(self.resources)))
+        np.add.at(out, self.host_zone, self.host_cap)
+        return out
+
+    def host_load(self, host_of: np.ndarray) -> np.ndarray:
+        """(H, R) requests per host for a placement."""
+        out = np.zeros((len(self.hosts), len(self.resources)))
+        np.add.at(out, host_of, self.req)
+        return out
+
+    def zone_load(self, host_of: np.ndarray) -> np.ndarray:
+        """(Z, R) requests per zone for a placement."""
+        out = np.zeros((len(self.zones), len(self.resources)))
+        np.add.at(out, self.host_zone[host_of], self.req)
+        return out
+
+    def tenant_use(self, host_of: np.ndarray) -> np.ndarray:
+        """(T, Z, R) requests per tenant and zone for a placement (tenant-less workloads left out)."""
+        out = np.zeros((len(self.tenants), len(self.zones), len(self.resources)))
+        has = self.tenant >= 0
+        np.add.at(out, (self.tenant[has], self.host_zone[host_of[has]]), self.req[has])
+        return out
+
+
+def to_arrays(inv: Inventory) -> Arrays:
+    """Compile ``inv`` into arrays."""
+    resources = inv.resources
+    r_index = {r: i for i, r in enumerate(resources)}
+    zones = tuple(z.name for z in inv.zones)
+    z_index = {z: i for i, z in enumerate(zones)}
+    hosts = inv.hosts
+    h_index = {h.name: i for i, h in enumerate(hosts)}
+    tenants = tuple(t.name for t in inv.tenants)
+    t_index = {t: i for i, t in enumerate(tenants)}
+    groups = tuple(sorted({w.group for w in inv.workloads if w.group is not None}))
+    g_index = {g: i for i, g in enumerate(groups)}
+
+    n_w, n_r, n_z = len(inv.workloads), len(resources), len(zones)
+    req = np.zeros((n_w, n_r))
+    host_of = np.empty(n_w, dtype=np.int64)
+    movable = np.empty(n_w, dtype=bool)
+    allowed = np.ones((n_w, n_z), dtype=bool)
+    tenant = np.full(n_w, -1, dtype=np.int64)
+    group = np.full(n_w, -1, dtype=np.int64)
+    for i, w in enumerate(inv.workloads):
+        for r, amount in w.requests.items():
+            req[i, r_index[r]] = amount
+        host_of[i] = h_index[w.host]
+        movable[i] = w.movable
+        if w.allowed_zones is not None:
+            allowed[i] = False
+            allowed[i, [z_index[z] for z in w.allowed_zones]] = True
+        if w.tenant is not None and w.tenant in t_index:
+            tenant[i] = t_index[w.tenant]
+        if w.group is not None:
+            group[i] = g_index[w.group]
+    host_cap = np.zeros((len(hosts), n_r))
+    for i, h in enumerate(hosts):
+        for r, amount in h.capacity.items():
+            host_cap[i, r_index[r]] = amount
+    quota = np.full((len(tenants), n_z, n_r), np.inf)
+    for i, t in enumerate(inv.tenants):
+        for z, caps in t.quota.items():
+            for r, amount in caps.items():
+                quota[i, z_index[z], r_index[r]] = amount
+    return Arrays(
+        resources=resources,
+        zones=zones,
+        hosts=tuple(h.name for h in hosts),
+        workloads=tuple(w.name for w in inv.workloads),
+        tenants=tenants,
+        groups=groups,
+        req=req,
+        host_of=host_of,
+        host_zone=np.array([z_index[h.zone] for h in hosts], dtype=np.int64),
+        host_cap=host_cap,
+        schedulable=np.array([h.schedulable for h in hosts], dtype=bool),
+        movable=movable,
+        allowed=allowed,
+        tenant=tenant,
+        quota=quota,
+        group=group,
+    )

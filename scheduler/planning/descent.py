@@ -1,0 +1,341 @@
+"""The fast planner: steepest descent over single moves (batched at scale), then replica swaps.
+
+Objective, in order: zone imbalance (max spread), then the squared distance of every zone from the
+mean utilization (which lets the search walk across plateaus of the max), then moved memory. Every move
+is allowed in the state it is made in, so the sequence is safe as found; only the prefix that reached
+the lowest imbalance is kept.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from scheduler.model.resource import memory_index
+from scheduler.planning.arrays import Arrays
+from scheduler.planning.placement import PlacementState
+
+EPS = 1e-12
+# Above this many movable workloads, moves are taken in batches from one scoring pass.
+BATCH_ABOVE = 3000
+# At scale: candidates kept per zone pair and round, consecutive misses before a pair is set aside
+# for the round, and the gain over three rounds below which the search is done.
+PER_PAIR = 4000
+PAIR_PATIENCE = 40
+SCALE_TOLERANCE = 1e-4
+# Pair swaps are searched only below this many movable workloads (quadratic neighbourhood).
+SWAPS_BELOW = 1500
+# ... among at most this many of the biggest workloads on each side of a zone pair.
+SWAP_SIDE = 120
+
+
+@dataclass(frozen=True)
+class Search:
+    """The moves found (workload index, destination host), in order."""
+
+    moves: tuple[tuple[int, int], ...]
+    imbalance: float
+    stopped: str  # "converged", "max-moves", "time-limit"
+
+
+def measure(u: np.ndarray, ubar: np.ndarray) -> tuple[float, float]:
+    """(imbalance, squared distance from the mean) of a (Z, R) utilization with NaN holes."""
+    if u.size == 0:
+        return 0.0, 0.0
+    spread = np.fmax.reduce(u, axis=0) - np.fmin.reduce(u, axis=0)
+    dev = u - ubar
+    dev *= dev
+    holes = np.isnan(dev)
+    if holes.any():
+        spread = np.nan_to_num(spread, nan=0.0)
+        dev[holes] = 0.0
+    return float(spread.max()), float(dev.sum())
+
+
+def _memory_column(arrays: Arrays) -> np.ndarray:
+    """Each workload's memory request (the sum of all requests when no resource is memory)."""
+    i = memory_index(arrays.resources)
+    return arrays.req.sum(axis=1) if i is None else arrays.req[:, i]
+
+
+class Descent:
+    """Greedy improvement of a :class:`PlacementState`."""
+
+    def __init__(
+        self,
+        state: PlacementState,
+        *,
+        max_moves: int | None,
+        deadline: float,
+        progress: Callable[[float], None] | None = None,
+        smooth: bool = True,
+    ) -> None:
+        self.s = state
+        # smooth: also take moves that only bring zones nearer the mean (walks plateaus of the max,
+        # at the price of more moves); without it, only moves that lower the imbalance itself.
+        self.smooth = smooth
+        self.a = state.a
+        self.max_moves = max_moves
+        self.deadline = deadline
+        self.progress = progress
+        load = state.zone_load.sum(axis=0)
+        cap = state.zone_cap.sum(axis=0)
+        self.ubar = np.divide(load, cap, out=np.zeros_like(load), where=cap > 0)
+        self.memory = _memory_column(self.a)
+        self.moves: list[tuple[int, int]] = []
+        self.best_len = 0
+        self.key = measure(state.utilization(), self.ubar)  # (imbalance, squared distance) now
+        self.start = self.key[0]
+        self.best = self.start
+
+    # --- bookkeeping -----------------------------------------------------------------------------
+    def _limit_reached(self) -> bool:
+        return self.max_moves is not None and len(self.moves) >= self.max_moves
+
+    def _record(self, w: int, h: int) -> None:
+        self.s.apply(w, h)
+        self.moves.append((w, h))
+        self.key = measure(self.s.utilization(), self.ubar)
+        imb = self.key[0]
+        if imb < self.best - EPS:
+            self.best = imb
+            self.best_len = len(self.moves)
+
+    def _report(self) -> None:
+        if self.progress is not None and self.start > 0:
+            self.progress(min(1.0, (self.start - self.best) / self.start))
+
+    # --- scoring ---------------------------------------------------------------------------------
+    def _pairs(self, u: np.ndarray, batch: bool) -> list[tuple[int, int]]:
+        n_z = len(self.a.zones)
+        pairs = [(a, b) for a in range(n_z) for b in range(n_z) if a != b]
+        if not batch:
+            return pairs
+        # At scale, only pairs from zones above the mean to zones below it are scored: load then flows
+        # once, with no zone both giving and taking (fewer moves).
+        excess = np.nansum(u - self.ubar, axis=1)
+        return [(a, b) for a, b in pairs if excess[a] > 0 > excess[b]] or [
+            (a, b) for a, b in pairs if excess[a] > excess[b]
+        ]
+
+    def _candidates(self, batch: bool) -> tuple[np.ndarray, np.ndarray]:
+        """Improving (workload, zone) moves by their zone-level effect, best first.
+
+        Small inventories: every improving move in exact objective order. At scale: the best
+        ``PER_PAIR`` of each zone pair, interleaved by rank so one saturated pair cannot stall a batch.
+        """
+        s, a = self.s, self.a
+        u = s.utilization()
+        imb, q = measure(u, self.ubar)
+        n_z = len(a.zones)
+        zone_now = a.host_zone[s.host_of]
+        free = a.movable & ~s.moved
+        out_w, out_z, out_k1, out_k2 = [], [], [], []
+        dev2 = np.nan_to_num((u - self.ubar) ** 2)
+        by_zone = {z: np.flatnonzero(free & (zone_now == z)) for z in range(n_z)}
+        leaving: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+        for src, dst in self._pairs(u, batch):
+            idx = by_zone[src]
+            if idx.size == 0:
+                continue
+            if src not in leaving:
+                # the source side of every move out of src, shared by all destinations
+                us_all = u[src] - a.req[idx] * s.inv_cap[src]
+                us_all[:, ~s.has[src]] = np.nan
+                leaving[src] = (a.req[idx], us_all, np.nansum((us_all - self.ubar) ** 2, axis=1))
+            need, us, qs = leaving[src]
+            ok = a.allowed[idx, dst]
+            sub = idx
+            if not ok.all():
+                if not ok.any():
+                    continue
+                sub, need, us, qs = idx[ok], need[ok], us[ok], qs[ok]
+            ud = u[dst] + need * s.inv_cap[dst]
+            ud[:, ~s.has[dst]] = np.nan
+            others = np.ones(n_z, dtype=bool)
+            others[[src, dst]] = False
+            rest = u[others]
+            hi = np.fmax.reduce(rest, axis=0) if rest.size else np.full(u.shape[1], np.nan)
+            lo = np.fmin.reduce(rest, axis=0) if rest.size else np.full(u.shape[1], np.nan)
+            top = np.fmax(np.fmax(hi, us), ud)
+            bottom = np.fmin(np.fmin(lo, us), ud)
+            new_i = np.nan_to_num(top - bottom, nan=0.0).max(axis=1)
+            base = q - dev2[src].sum() - dev2[dst].sum()
+            new_q = base + qs + np.nansum((ud - self.ubar) ** 2, axis=1)
+            better = (new_i < imb - EPS) | ((new_i <= imb + EPS) & (new_q < q - EPS) & self.smooth)
+            if not better.any():
+                continue
+            sub, new_i, new_q = sub[better], new_i[better], new_q[better]
+            if batch:
+                if new_i.size > PER_PAIR:
+                    # only the best PER_PAIR are kept: select them before sorting
+                    keep = np.argpartition(new_i + 1e-3 * new_q, PER_PAIR)[:PER_PAIR]
+                    sub, new_i, new_q = sub[keep], new_i[keep], new_q[keep]
+                order = np.lexsort((new_q, np.round(new_i, 12)))
+                out_w.append(sub[order])
+                out_z.append(np.full(order.size, dst))
+                out_k1.append(np.arange(order.size, dtype=float))  # rank within the pair
+                out_k2.append(new_i[order] + new_q[order])
+            else:
+                out_w.append(sub)
+                out_z.append(np.full(sub.size, dst))
+                out_k1.append(np.round(new_i, 12))
+                out_k2.append(np.round(new_q, 12))
+        if not out_w:
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+        w = np.concatenate(out_w)
+        z = np.concatenate(out_z)
+        order = np.lexsort((self.memory[w], np.concatenate(out_k2), np.concatenate(out_k1)))
+        return w[order], z[order]
+
+    def _improves(self, w: int, dst: int) -> bool:
+        """Whether moving ``w`` to zone ``dst`` improves the objective in the current state."""
+        s = self.s
+        u = s.utilization()
+        before = self.key
+        src = s.zone_of(w)
+        need = self.a.req[w]
+        u[src] -= need * s.inv_cap[src]
+        u[dst] += need * s.inv_cap[dst]
+        after = measure(u, self.ubar)
+        flatter = self.smooth and after[0] <= before[0] + EPS and after[1] < before[1] - EPS
+        return after[0] < before[0] - EPS or flatter
+
+    # --- single moves ----------------------------------------------------------------------------
+    def single_moves(self, batch: bool) -> bool:
+        """Rounds of improving single moves until none is left. True when anything moved."""
+        moved_any = False
+        history: list[float] = []
+        while not self._limit_reached() and time.monotonic() < self.deadline:
+            ws, zs = self._candidates(batch)
+            accepted = 0
+            fails: dict[tuple[int, int], int] = {}
+            for k in range(ws.size):
+                w, dst = int(ws[k]), int(zs[k])
+                if self.s.moved[w]:
+                    continue
+                pair = (self.s.zone_of(w), dst)
+                if batch and fails.get(pair, 0) > PAIR_PATIENCE:
+                    continue
+                if accepted and not self._improves(w, dst):
+                    fails[pair] = fails.get(pair, 0) + 1
+                    continue
+                h = self.s.pick_host(w, dst)
+                if h < 0:
+                    fails[pair] = fails.get(pair, 0) + 1
+                    continue
+                fails[pair] = 0
+                self._record(w, h)
+                accepted += 1
+                if self._limit_reached() or not batch:
+                    break
+                if accepted % 256 == 0 and time.monotonic() >= self.deadline:
+                    break
+            self._report()
+            if not accepted:
+                break
+            moved_any = True
+            history.append(self.best)
+            # At scale, stop once a few rounds in a row gain less than a hundredth of a percent.
+            if batch and len(history) > 3 and history[-4] - history[-1] < SCALE_TOLERANCE:
+                break
+        return moved_any
+
+    # --- pair swaps ------------------------------------------------------------------------------
+    def swaps(self) -> bool:
+        """One improving pair of moves (w1: a->b, w2: b->a) that single moves cannot find."""
+        if self.max_moves is not None and len(self.moves) + 2 > self.max_moves:
+            return False
+        s, a = self.s, self.a
+        u = s.utilization()
+        imb, q = measure(u, self.ubar)
+        zone_now = a.host_zone[s.host_of]
+        free = a.movable & ~s.moved
+        n_z = len(a.zones)
+        found: list[tuple[float, float, int, int]] = []
+        for za in range(n_z):
+            for zb in range(za + 1, n_z):
+                ia = self._largest(np.flatnonzero(free & (zone_now == za) & a.allowed[:, zb]))
+                ib = self._largest(np.flatnonzero(free & (zone_now == zb) & a.allowed[:, za]))
+                if ia.size == 0 or ib.size == 0:
+                    continue
+                delta = a.req[ia][:, None, :] - a.req[ib][None, :, :]  # (na, nb, R) net flow a -> b
+                ua = u[za] - delta * s.inv_cap[za]
+                ub = u[zb] + delta * s.inv_cap[zb]
+                new = np.broadcast_to(u, (*delta.shape[:2], *u.shape)).copy()
+                new[:, :, za] = ua
+                new[:, :, zb] = ub
+                new[:, :, ~s.has] = np.nan
+                spread = np.nan_to_num(np.fmax.reduce(new, axis=2) - np.fmin.reduce(new, axis=2), nan=0.0)
+                new_i = spread.max(axis=2)
+                new_q = np.nansum((new - self.ubar) ** 2, axis=(2, 3))
+                better = (new_i < imb - EPS) | ((new_i <= imb + EPS) & (new_q < q - EPS) & self.smooth)
+                for x, y in zip(*np.nonzero(better), strict=True):
+                    found.append((float(new_i[x, y]), float(new_q[x, y]), int(ia[x]), int(ib[y])))
+        found.sort()
+        return any(self._try_pair(w1, w2) or self._try_pair(w2, w1) for _, _, w1, w2 in found[:200])
+
+    def _largest(self, idx: np.ndarray) -> np.ndarray:
+        """At most SWAP_SIDE of ``idx``, the biggest relative to an average zone."""
+        if idx.size <= SWAP_SIDE:
+            return idx
+        size = (self.a.req[idx] * self.s.inv_cap.mean(axis=0)).sum(axis=1)
+        return idx[np.argsort(-size)[:SWAP_SIDE]]
+
+    def _try_pair(self, first: int, second: int) -> bool:
+        """Move ``first`` to the other zone, then ``second`` (into the room ``first`` left, if it can)."""
+        s = self.s
+        z1, z2 = s.zone_of(first), s.zone_of(second)
+        old1 = int(s.host_of[first])
+        h1 = s.pick_host(first, z2, prefer=int(s.host_of[second]))
+        if h1 < 0:
+            return False
+        s.apply(first, h1)
+        h2 = s.pick_host(second, z1, prefer=old1)
+        s.undo(first, old1)
+        if h2 < 0:
+            return False
+        self._record(first, h1)
+        self._record(second, h2)
+        return True
+
+    def run(self, n_movable: int) -> Search:
+        batch = n_movable > BATCH_ABOVE
+        stopped = "converged"
+        while True:
+            self.single_moves(batch)
+            if self._limit_reached():
+                stopped = "max-moves"
+                break
+            if time.monotonic() >= self.deadline:
+                stopped = "time-limit"
+                break
+            if n_movable > SWAPS_BELOW or not self.swaps():
+                break
+        self._report()
+        return Search(tuple(self.moves[: self.best_len]), self.best, stopped)
+
+
+def descend(
+    arrays: Arrays,
+    *,
+    max_moves: int | None = None,
+    time_limit: float = 10.0,
+    progress: Callable[[float], None] | None = None,
+    smooth: bool = True,
+    start: list[tuple[int, int]] | None = None,
+) -> Search:
+    """Search for an improving sequence of moves from the inventory's placement (after ``start``,
+    moves already chosen and known to be safe in order, which are kept as the plan's beginning)."""
+    state = PlacementState(arrays)
+    descent = Descent(
+        state, max_moves=max_moves, deadline=time.monotonic() + time_limit, progress=progress, smooth=smooth
+    )
+    for w, h in start or ():
+        descent._record(w, h)
+    descent.best_len = len(descent.moves)
+    descent.best = descent.key[0]
+    return descent.run(int(arrays.movable.sum()))

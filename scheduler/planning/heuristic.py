@@ -1,0 +1,112 @@
+"""The heuristic strategy: steepest descent (:mod:`scheduler.planning.descent`), then polishing.
+
+Scales to production inventories. Short plans are pruned of moves that do not help and searched on
+from there; small inventories are searched twice (with and without the smoothing objective) and the
+better plan (lower imbalance, then fewer moves) is kept.
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+
+from scheduler.model.plan import Plan
+from scheduler.planning.arrays import Arrays
+from scheduler.planning.descent import EPS, SWAPS_BELOW, descend, measure
+from scheduler.planning.outcome import IndexMoves, finish, imbalance_after
+from scheduler.planning.placement import PlacementState
+from scheduler.planning.problem import Problem, Progress
+
+NAME = "heuristic"
+
+# Plans up to this long are pruned of moves that do not help the final imbalance, and searched on.
+PRUNE_UP_TO = 120
+POLISH_ROUNDS = 3
+
+
+def replay(arrays: Arrays, moves: IndexMoves) -> PlacementState | None:
+    """The state after ``moves`` if every one is allowed when made (array rules), else None."""
+    state = PlacementState(arrays)
+    for w, h in moves:
+        z = int(arrays.host_zone[h])
+        if not state.zone_allows(w, z) or h not in state.fitting_hosts(w, z):
+            return None
+        state.apply(w, h)
+    return state
+
+
+def prune(arrays: Arrays, moves: IndexMoves, target: float) -> list[tuple[int, int]]:
+    """Drop moves (last first) whose removal keeps every step allowed and the imbalance <= target."""
+    kept = list(moves)
+    ubar = None
+    for i in range(len(kept) - 1, -1, -1):
+        trial = kept[:i] + kept[i + 1 :]
+        state = replay(arrays, trial)
+        if state is None:
+            continue
+        if ubar is None:
+            ubar = np.zeros(len(arrays.resources))
+        if measure(state.utilization(), ubar)[0] <= target + EPS:
+            kept = trial
+    return kept
+
+
+def heuristic_moves(
+    arrays: Arrays, *, max_moves: int | None, time_limit: float, progress: Progress | None
+) -> tuple[list[tuple[int, int]], str]:
+    """The heuristic's moves (pruned when short) and why it stopped."""
+    started = time.monotonic()
+    variants = [True]
+    if int(arrays.movable.sum()) <= SWAPS_BELOW:
+        variants.append(False)
+    best: tuple[float, int, list[tuple[int, int]], str] | None = None
+    for smooth in variants:
+        left = max(0.05, time_limit - (time.monotonic() - started))
+        search = descend(arrays, max_moves=max_moves, time_limit=left, progress=progress, smooth=smooth)
+        moves, imb = list(search.moves), search.imbalance
+        # Small plans: drop moves that do not help (which can even lower the imbalance, when a
+        # pair swap left a detour), then search on from there; a few rounds at most.
+        for _ in range(POLISH_ROUNDS):
+            if not 0 < len(moves) <= PRUNE_UP_TO:
+                break
+            pruned = prune(arrays, moves, imb)
+            pruned_imb = imbalance_after(arrays, pruned)
+            if len(pruned) == len(moves) and pruned_imb >= imb - EPS:
+                break
+            left = max(0.05, time_limit - (time.monotonic() - started))
+            again = descend(arrays, max_moves=max_moves, time_limit=left, smooth=smooth, start=pruned)
+            moves, imb = list(again.moves), again.imbalance
+            if len(moves) == len(pruned):
+                moves, imb = pruned, pruned_imb
+        key = (round(imb, 12), len(moves), moves, search.stopped)
+        if best is None or key[:2] < best[:2]:
+            best = key
+    assert best is not None
+    return best[2], best[3]
+
+
+def plan_heuristic(problem: Problem) -> Plan:
+    """The heuristic's plan for ``problem``."""
+    moves, stopped = heuristic_moves(
+        problem.arrays,
+        max_moves=problem.max_moves,
+        time_limit=problem.time_limit,
+        progress=problem.progress,
+    )
+    note = None
+    if stopped == "time-limit" and moves:
+        note = (
+            f"stopped at the time limit ({problem.time_limit:g} s); the plan is safe but may not be the best"
+        )
+    return finish(
+        problem.inventory,
+        problem.arrays,
+        moves,
+        before=problem.before,
+        bound=problem.bound,
+        max_moves=problem.max_moves,
+        method=NAME,
+        started=problem.started,
+        note=note,
+    )

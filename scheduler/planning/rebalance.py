@@ -1,0 +1,67 @@
+"""``rebalance``: the entry point. Builds the problem, runs the named strategy, returns its plan.
+
+:data:`Planner` is the one shape every caller that re-plans takes (the applier when the live state
+departs from the plan, the loop that ``govcloud serve`` runs); :func:`planner` makes one.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+from scheduler.model.inventory import Inventory
+from scheduler.model.plan import Plan
+from scheduler.planning.arrays import to_arrays
+from scheduler.planning.bound import zone_lower_bound
+from scheduler.planning.outcome import finish, snapshot
+from scheduler.planning.problem import Problem, Progress
+from scheduler.planning.strategy import DEFAULT, strategy_named
+
+Planner = Callable[[Inventory, int | None], Plan]
+"""(inventory, move budget or None for unlimited) -> a safe plan."""
+
+
+def rebalance(
+    inv: Inventory,
+    *,
+    strategy: str = DEFAULT,
+    max_moves: int | None = None,
+    time_limit: float = 10.0,
+    progress: Progress | None = None,
+) -> Plan:
+    """A safe plan of moves that lowers the zone imbalance of ``inv`` as far as ``strategy`` can.
+
+    ``heuristic`` scales to production inventories; ``exact`` solves a MILP with HiGHS (for small and
+    medium inventories, within ``time_limit`` seconds) and keeps the better of its plan and the
+    heuristic's. Every plan carries a proven lower bound on the best reachable imbalance.
+    """
+    started = time.monotonic()
+    chosen = strategy_named(strategy)
+    if max_moves is not None and max_moves < 0:
+        raise ValueError("max_moves must be >= 0")
+    arrays = to_arrays(inv)
+    before = snapshot(arrays, arrays.host_of)
+    bound = zone_lower_bound(arrays, max_moves)
+    if max_moves == 0 or before.imbalance <= 1e-9:
+        return finish(
+            inv,
+            arrays,
+            [],
+            before=before,
+            bound=bound,
+            max_moves=max_moves,
+            method=strategy,
+            started=started,
+        )
+    problem = Problem(inv, arrays, before, bound, max_moves, time_limit, progress, started)
+    return chosen(problem)
+
+
+def planner(strategy: str = DEFAULT, time_limit: float = 10.0) -> Planner:
+    """A :data:`Planner` that rebalances with ``strategy`` within ``time_limit`` seconds."""
+    strategy_named(strategy)  # an unknown name fails here, not at the first re-plan
+
+    def plan(inv: Inventory, max_moves: int | None) -> Plan:
+        return rebalance(inv, strategy=strategy, max_moves=max_moves, time_limit=time_limit)
+
+    return plan
