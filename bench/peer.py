@@ -8,7 +8,7 @@ Watcher is not a dependency of this project (it is an OpenStack service with its
 so it runs in its own virtualenv: bench/watcher_runner.py builds its compute model and a fake metrics
 source in-process, as Watcher's unit tests do, and repeats audits until a strategy proposes nothing
 more. Both tools' moves are then measured here the same way: moves, final zone imbalance
-(CONTRACTS.md section 2), host load spread (max - min host cpu utilization), safety-rule violations
+(docs/contracts.md, imbalance), host load spread (max - min host cpu utilization), safety-rule violations
 (capacity, quota, residency/pinning/cordon, replica groups, moved twice) and planning time.
 """
 

@@ -7,11 +7,21 @@ import sys
 from collections.abc import Sequence
 
 from govcloud import __version__
-from govcloud.commands import drain, inventory, metrics, preview, rebalance, schema, serve, validate
+from govcloud.commands import (
+    drain,
+    inventory,
+    metrics,
+    policy_config,
+    preview,
+    rebalance,
+    schema,
+    serve,
+    validate,
+)
 from govcloud.console import bad_input
 from stacks.problem import SpecError
 
-COMMANDS = (validate, schema, preview, rebalance, drain, inventory, serve, metrics)
+COMMANDS = (validate, schema, preview, policy_config, rebalance, drain, inventory, serve, metrics)
 
 
 def build_parser() -> argparse.ArgumentParser:

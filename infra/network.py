@@ -10,6 +10,7 @@ from pulumi import Input, Output, ResourceOptions
 
 from infra.region import RegionalCloud
 from stacks.address_plan import NetworkPrefixes, TenantPrefixes
+from stacks.tags import IP_STACK, tag
 from stacks.tenant import IpStack, Network
 
 ICMPV6 = "ipv6-icmp"
@@ -53,7 +54,7 @@ class TenantNetwork(pulumi.ComponentResource):
             name=args.network.name,
             tenant_id=args.project_id,
             admin_state_up=True,
-            tags=[*args.tags, f"ip-stack:{args.network.stack.value}"],
+            tags=[*args.tags, tag(IP_STACK, args.network.stack)],
             region=region.region_name,
             opts=own,
         )

@@ -10,6 +10,7 @@ from pulumi import InvokeOutputOptions, Output, ResourceOptions
 
 from stacks.classification import Level
 from stacks.region import Region
+from stacks.tags import CLASSIFICATION, tag
 
 
 @dataclass(frozen=True)
@@ -75,7 +76,7 @@ class RegionalCloud(pulumi.ComponentResource):
         self._roles: dict[str, Output[str]] = {}
         self.provider = openstack.Provider(region.name, region=region.name, opts=ResourceOptions(parent=self))
         own = self.child_opts(self)
-        tags = [f"classification:{args.classification.value}"]
+        tags = [tag(CLASSIFICATION, args.classification)]
 
         lengths = region.prefix_lengths
         self.subnet_pool_ipv6 = _address_pool(

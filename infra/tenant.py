@@ -17,6 +17,7 @@ from infra.region import RegionalCloud
 from infra.replica import BackupReplicas, ReplicaArgs
 from stacks.address_plan import TenantPrefixes
 from stacks.replica import BackupPlan
+from stacks.tags import AGENCY, BACKUP_REPLICAS, CLASSIFICATION, HOME_REGION, tag
 from stacks.tenant import Tenant
 
 
@@ -45,10 +46,10 @@ class TenantArgs:
 def project_tags(tenant: Tenant, backup: BackupPlan) -> list[str]:
     """The tenant's facts, for people and for the policy pack: ``key:value`` tags on its project."""
     return [
-        f"classification:{tenant.classification.value}",
-        f"agency:{tenant.name}",
-        f"home-region:{tenant.home_region}",
-        f"backup-replicas:{len(backup.replicas)}",
+        tag(CLASSIFICATION, tenant.classification),
+        tag(AGENCY, tenant.name),
+        tag(HOME_REGION, tenant.home_region),
+        tag(BACKUP_REPLICAS, len(backup.replicas)),
     ]
 
 
@@ -95,7 +96,7 @@ class TenantProject(pulumi.ComponentResource):
                 tenant.networks,
                 args.prefixes,
                 home,
-                (f"classification:{tenant.classification.value}",),
+                (tag(CLASSIFICATION, tenant.classification),),
             ),
             ResourceOptions(parent=self),
         )

@@ -28,7 +28,7 @@ class ZoneSummary:
 class ZoneResource:
     """One resource of one zone; amounts in the base unit ``unit``.
 
-    ``utilization`` is exactly CONTRACTS.md section 2's util (None when the zone has no capacity for it).
+    ``utilization`` is exactly the imbalance of docs/contracts.md's util (None when the zone has no capacity for it).
     ``capacity`` is after overcommit (as the inventory states it), ``physical_capacity`` before it
     (each host's capacity / allocation ratio); ``overcommit`` is their quotient (None without physical
     capacity).
@@ -149,7 +149,7 @@ def zone_families(figures: ZoneFigures) -> Iterator[Metric]:
     )
     utilization = GaugeMetricFamily(
         "govcloud_zone_utilization_ratio",
-        "Requests / capacity of the zone's hosts (CONTRACTS.md section 2); absent without capacity.",
+        "Requests / capacity of the zone's hosts (docs/contracts.md, imbalance); absent without capacity.",
         labels=("zone", "resource"),
     )
     for row in figures.resources:

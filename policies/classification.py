@@ -10,10 +10,10 @@ from pulumi_policy import (
 )
 
 from policies import config
-from policies import tags as tag
 from policies.levels import KNOWN_LEVELS
 from policies.props import UNKNOWN, plain, tag_values, tags
 from policies.tokens import TAGGABLE
+from stacks import tags as tag
 
 NAME = "classification-tag-required"
 

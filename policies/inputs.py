@@ -45,7 +45,7 @@ class Violation:
         return self.level == "mandatory"
 
     def as_json(self) -> dict[str, str]:
-        """The violation as ``govcloud preview --json`` writes it (CONTRACTS.md section 4)."""
+        """The violation as ``govcloud preview --json`` writes it (docs/contracts.md, preview)."""
         out = {"policy": self.policy, "level": self.level, "resource": self.resource, "message": self.message}
         if self.urn:
             out["urn"] = self.urn

@@ -10,10 +10,10 @@ from pulumi_policy import (
     StackValidationPolicy,
 )
 
-from policies import tags as tag
 from policies.props import UNKNOWN, number, tag_value, tags
 from policies.scope import StackIndex, label
 from policies.tokens import NETWORK, SUBNET
+from stacks import tags as tag
 
 NAME = "ipv6-required"
 IPV6_MODES = frozenset({"slaac", "dhcpv6-stateful", "dhcpv6-stateless"})

@@ -1,9 +1,9 @@
 """The policy pack on an offline preview: recorded resources in, violations out.
 
 Converts what the mock run recorded (type, logical name, URN, parent, provider, camelCase inputs and
-where the secrets were) into the pack's input records, derives the pack config the stack implies
-(region capacities, stricter replica counts) and runs the very same policy objects as
-``pulumi preview --policy-pack policies``.
+where the secrets were) into the pack's input records and runs the very same policy objects as
+``pulumi preview --policy-pack policies``, with the config the stack implies
+(:mod:`policies.stack_config`).
 """
 
 from __future__ import annotations
@@ -11,17 +11,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Protocol
 
-from policies.backup import NAME as BACKUP
-from policies.capacity import NAME as CAPACITY
-from policies.encryption import NAME as ENCRYPTION
 from policies.evaluate import evaluate
 from policies.inputs import PolicyInput, Violation
-from policies.levels import DEFAULT_ENCRYPTED_LEVELS, DEFAULT_REPLICAS
-from stacks.capacity import region_totals
-from stacks.classification import Level
+from policies.stack_config import pack_config
 from stacks.spec import StackSpec
-
-_CAPACITY_KEYS = {"vcpu": "vcpu", "ram": "ramGib", "volume": "volumeGib"}
 
 
 class Recorded(Protocol):
@@ -82,21 +75,6 @@ def _property_dependencies(
         if urns:
             links[key] = urns
     return links
-
-
-def pack_config(spec: StackSpec) -> dict[str, dict[str, Any]]:
-    """The pack config a stack implies: its regions' capacities and any stricter protection it asks for."""
-    regions: dict[str, dict[str, float]] = {}
-    for row in region_totals(spec):
-        regions.setdefault(row.region, {})[_CAPACITY_KEYS[row.resource]] = row.allocatable
-    levels = {level.value: spec.classifications.of(level) for level in Level}
-    replicas = {name: max(DEFAULT_REPLICAS.get(name, 0), p.replicas) for name, p in levels.items()}
-    encrypted = sorted(set(DEFAULT_ENCRYPTED_LEVELS) | {name for name, p in levels.items() if p.encryption})
-    return {
-        CAPACITY: {"regions": regions},
-        BACKUP: {"replicas": replicas},
-        ENCRYPTION: {"levels": encrypted},
-    }
 
 
 def check_resources(resources: Sequence[Recorded], spec: StackSpec) -> list[Violation]:

@@ -14,9 +14,9 @@ from typing import Any
 
 from pulumi_policy import PolicyResource
 
-from policies import tags as tag
 from policies.props import plain, tag_value, tags, text
 from policies.tokens import PROJECT
+from stacks import tags as tag
 
 _OWNER_KEYS = ("projectId", "tenantId")
 STACK_TYPE = "pulumi:pulumi:Stack"

@@ -1,4 +1,4 @@
-"""``govcloud inventory --openstack|--kubernetes``: export the live inventory (CONTRACTS.md section 1)."""
+"""``govcloud inventory --openstack|--kubernetes``: export the live inventory (docs/contracts.md)."""
 
 from __future__ import annotations
 

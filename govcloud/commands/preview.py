@@ -24,7 +24,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         ),
     )
     parser.add_argument("--stack", required=True, metavar="FILE", help="the stack file, e.g. stacks/dev.yaml")
-    parser.add_argument("--json", action="store_true", help="print the preview as JSON (CONTRACTS section 4)")
+    parser.add_argument("--json", action="store_true", help="print the preview as JSON (docs/contracts.md)")
     parser.add_argument(
         "--jobs",
         type=int,

@@ -1,4 +1,4 @@
-"""The preview, for people (rich tables) and for tools (the JSON of CONTRACTS section 4)."""
+"""The preview, for people (rich tables) and for tools (the preview document of docs/contracts.md)."""
 
 from __future__ import annotations
 
@@ -16,9 +16,14 @@ from stacks.address_plan import address_plan
 CONTAINER = "openstack:objectstorage/container:Container"
 
 
+PREVIEW_VERSION = 1
+"""The ``version`` of the preview document ``govcloud preview --json`` writes (docs/contracts.md)."""
+
+
 def preview_document(preview: Preview, violations: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
     """The JSON document: stack name, every resource (type, name, parent, masked inputs), violations."""
     return {
+        "version": PREVIEW_VERSION,
         "stack": preview.stack,
         "resources": [
             {

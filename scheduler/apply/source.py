@@ -19,7 +19,7 @@ class InventorySource(Protocol):
 
 
 class FileSource:
-    """An inventory file (YAML or JSON, CONTRACTS.md section 1), read afresh on every load."""
+    """An inventory file (YAML or JSON, docs/contracts.md), read afresh on every load."""
 
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)

@@ -1,4 +1,4 @@
-"""Zone utilization and imbalance, exactly as CONTRACTS.md section 2 defines them."""
+"""Zone utilization and imbalance, exactly as docs/contracts.md defines them."""
 
 from __future__ import annotations
 

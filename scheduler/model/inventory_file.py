@@ -1,4 +1,4 @@
-"""The inventory file (YAML or JSON, CONTRACTS.md section 1): read, checked, and written back.
+"""The inventory file (YAML or JSON, docs/contracts.md): read, checked, and written back.
 
 This is the scheduler's only file-format code. Errors name the file, the entry and the reason, and
 no inventory is produced from a file with any error.
@@ -10,7 +10,7 @@ import json
 import math
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -24,6 +24,10 @@ class InventoryError(Exception):
     def __init__(self, problems: Sequence[str]) -> None:
         self.problems = tuple(problems)
         super().__init__("\n".join(self.problems))
+
+
+INVENTORY_VERSION = 1
+"""The ``version`` of the inventory format this code reads and writes (optional in a file)."""
 
 
 class _Model(BaseModel):
@@ -84,6 +88,9 @@ class InventoryFile(_Model):
         json_schema_extra={"$schema": "https://json-schema.org/draft/2020-12/schema"},
     )
 
+    version: Literal[1] = Field(
+        default=INVENTORY_VERSION, description="Version of the inventory format (docs/contracts.md)."
+    )
     zones: list[ZoneEntry] = Field(min_length=1)
     tenants: list[TenantEntry] = Field(default_factory=list)
     workloads: list[WorkloadEntry] = Field(default_factory=list)
@@ -253,8 +260,9 @@ def _build(model: InventoryFile) -> Inventory:
 
 
 def inventory_to_dict(inv: Inventory) -> dict[str, Any]:
-    """The CONTRACTS.md section 1 shape of ``inv`` (loadable by :func:`parse_inventory`)."""
+    """The inventory document of docs/contracts.md for ``inv`` (loadable by :func:`parse_inventory`)."""
     return {
+        "version": INVENTORY_VERSION,
         "zones": [
             {
                 "name": zone.name,

@@ -1,4 +1,4 @@
-"""The one safety gate: rules 1-5 of CONTRACTS.md section 3, checked move by move.
+"""The one safety gate: rules 1-5 of the plan in docs/contracts.md, checked move by move.
 
 Every planner's output goes through :func:`plan_violations` before it is returned, and the applier
 calls :func:`move_violations` against the live state before each move.

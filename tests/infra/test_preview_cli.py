@@ -12,7 +12,8 @@ def test_preview_json_follows_the_contract() -> None:
     result = govcloud("preview", "--stack", "stacks/dev.yaml", "--json")
     assert result.returncode == 0, result.stderr
     document = json.loads(result.stdout)
-    assert set(document) == {"stack", "resources", "violations"}
+    assert set(document) == {"version", "stack", "resources", "violations"}
+    assert document["version"] == 1
     assert document["stack"] == "dev"
     assert document["violations"] == []
     resources = document["resources"]

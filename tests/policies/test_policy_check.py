@@ -8,10 +8,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from policies.evaluate import evaluate
 from policies.inputs import PolicyInput
-from policies.offline import check_resources, pack_config, policy_inputs
+from policies.offline import check_resources, policy_inputs
+from policies.stack_config import pack_config
 from stacks import load_stack, parse_stack
+from tests.cli.process import govcloud as run_govcloud
 from tests.policies.policy_stack import compliant_cloud, with_props
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -90,11 +94,20 @@ def test_check_resources_runs_the_pack() -> None:
     ]
 
 
-def test_shipped_pack_config_matches_the_dev_stack() -> None:
-    shipped = json.loads((ROOT / "policies" / "config.dev.json").read_text(encoding="utf-8"))
-    derived = pack_config(load_stack(ROOT / "stacks" / "dev.yaml").spec)
-    assert {k: shipped[k] for k in derived} == derived
-    assert evaluate(compliant_cloud(), shipped) == []
+@pytest.mark.parametrize("name", ["dev", "prod"])
+def test_policy_config_command_writes_the_config_the_stack_implies(name: str) -> None:
+    stack = ROOT / "stacks" / f"{name}.yaml"
+    done = run_govcloud("policy-config", "--stack", str(stack))
+    assert done.returncode == 0, done.stderr
+    written = json.loads(done.stdout)
+    assert written == pack_config(load_stack(stack).spec)
+    assert evaluate(compliant_cloud(), written) == []
+
+
+def test_policy_config_of_a_missing_stack_is_bad_input(tmp_path: Path) -> None:
+    done = run_govcloud("policy-config", "--stack", str(tmp_path / "nope.yaml"))
+    assert done.returncode == 2
+    assert "nope.yaml" in done.stderr
 
 
 def test_inputs_holding_another_resources_id_become_property_dependencies() -> None:

@@ -1,4 +1,4 @@
-"""An independent checker of plans against CONTRACTS.md sections 2 and 3.
+"""An independent checker of plans against the imbalance and plan rules of docs/contracts.md.
 
 Written from the contract text alone: it reads the inventory as the plain file-format dict and the
 plan as its JSON, and shares no code with the scheduler (in particular not scheduler.model.safety).

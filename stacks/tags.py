@@ -1,4 +1,7 @@
-"""The tag vocabulary the program writes and the policies read: ``key:value`` strings.
+"""The tag vocabulary the Pulumi program writes and the policy pack reads: ``key:value`` strings.
+
+The one home of every tag key: ``infra`` writes tags with :func:`tag`, ``policies`` reads them by
+these keys, so neither can drift from the other.
 
 Keystone projects carry the tenant's facts (classification, agency, home region, replicas demanded);
 every other taggable resource carries at least its classification; networks carry their IP stack.
@@ -22,3 +25,9 @@ IP_STACK: Final = "ip-stack"
 """``ip-stack:ipv6-only`` or ``ip-stack:dual-stack`` on every tenant network."""
 
 IPV6_ONLY: Final = "ipv6-only"
+
+
+def tag(key: str, value: object) -> str:
+    """The tag ``key:value`` (``value`` as text; an enum's value, not its name)."""
+    text = getattr(value, "value", value)
+    return f"{key}:{text}"
