@@ -13,7 +13,7 @@ from pathlib import Path
 from govcloud.console import bad_input, make_console
 from govcloud.exit_codes import ExitCode
 from govcloud.sources import SourceError, executor_from_args, source_kind
-from scheduler.adapters.kubernetes.source import KubernetesSourceError
+from scheduler.adapters.kubernetes.errors import KubernetesSourceError
 from scheduler.adapters.openstack.source import OpenStackSourceError
 from scheduler.apply.applier import apply_plan, unfinished_plan
 from scheduler.apply.executor import Executor

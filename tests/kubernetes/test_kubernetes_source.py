@@ -5,12 +5,9 @@ from __future__ import annotations
 import pytest
 from kubernetes import client
 
-from scheduler.adapters.kubernetes.source import (
-    KubernetesSource,
-    KubernetesSourceError,
-    pod_requests,
-    quantity,
-)
+from scheduler.adapters.kubernetes.errors import KubernetesSourceError
+from scheduler.adapters.kubernetes.pods import pod_requests, quantity
+from scheduler.adapters.kubernetes.source import KubernetesSource
 from scheduler.model.inventory import Inventory
 from tests.kubernetes.recorded_api import RecordedApi, Reply, cluster_routes, fixture, serve
 
