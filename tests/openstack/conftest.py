@@ -6,17 +6,19 @@ that needs it, with the services' log tails; it never skips.
 
 from __future__ import annotations
 
+import fcntl
 import subprocess
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import pytest
 
 from tests.openstack import openstack_box as box
 
 _FAILED: list[str] = []
+LOCK_FILE = Path("/tmp/govcloud-openstack-box.lock")
 
 # The box runs Nova on SQLite, which now and then answers "database is locked" under Nova's concurrent
 # writers; it surfaces as a failed build, live migration or delete ("Unexpected API Error",
@@ -47,10 +49,13 @@ def openstack_box(tmp_path_factory: pytest.TempPathFactory) -> Iterator[box.BoxE
         _FAILED.append(f"installing the OpenStack packages failed: {error}")
         pytest.fail(_FAILED[0], pytrace=False)
     directory = tmp_path_factory.mktemp("openstack-box")
+    # One box per machine: its services listen on fixed ports, so a second test run waits here.
+    lock = _machine_lock()
     started = time.monotonic()
     try:
         env = box.up(directory)
     except box.BoxError as error:
+        lock.close()
         _FAILED.append(f"OpenStack box bring-up failed:\n{error}")
         pytest.fail(_FAILED[0], pytrace=False)
     print(f"\nopenstack box up in {time.monotonic() - started:.1f} s: {dict(env.timings)}")
@@ -58,6 +63,14 @@ def openstack_box(tmp_path_factory: pytest.TempPathFactory) -> Iterator[box.BoxE
         yield env
     finally:
         box.down(directory)
+        lock.close()
+
+
+def _machine_lock() -> IO[str]:
+    """An exclusive lock on the box's ports for this machine (released when the handle closes)."""
+    handle = open(LOCK_FILE, "a+")  # noqa: SIM115 - held for the whole session, closed in the fixture
+    fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+    return handle
 
 
 @pytest.fixture(scope="session")
