@@ -12,6 +12,7 @@ are ignored; there are no tenants, quotas or residency limits, and every process
 from __future__ import annotations
 
 import argparse
+import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,7 +23,12 @@ from rich.table import Table
 from scheduler.model.inventory import Host, Inventory, InventoryZone, Workload
 from scheduler.planning.rebalance import rebalance
 
-DATA = Path("/work/shared/data/roadef-2012/A")
+# shared/ lies beside the checkout (CI lays a copy there too); GOVCLOUD_ROADEF_DATA points elsewhere.
+DATA = Path(
+    os.environ.get(
+        "GOVCLOUD_ROADEF_DATA", Path(__file__).resolve().parents[2] / "shared" / "data" / "roadef-2012" / "A"
+    )
+)
 
 
 @dataclass(frozen=True)

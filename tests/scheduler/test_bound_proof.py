@@ -1,4 +1,4 @@
-"""The lower bound is a proof: it never exceeds a proven exact optimum (goal 2)."""
+"""The lower bound is a proof: it never exceeds the exact strategy's plan, most often a proven optimum."""
 
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ def test_bound_never_exceeds_a_proven_optimum(seed: int, max_moves: int | None, 
     # the exact strategy must prove optimality on its own (its MILP), not through the bound under test
     monkeypatch.setattr(rebalance_module, "zone_lower_bound", lambda _a, _m=None: 0.0)
     plan = rebalance_module.rebalance(inv, strategy="exact", max_moves=max_moves, time_limit=20.0)
-    if not plan.optimal:
-        pytest.skip("exact did not prove optimality in time")
+    # Any safe plan's imbalance is at or above the optimum, so a bound must never exceed it; a proven
+    # optimum is the tightest such check, and most of these small cases get one.
     assert ours <= plan.after.imbalance + 1e-9
     assert assignment_bound(arrays, max_moves) <= plan.after.imbalance + 1e-9

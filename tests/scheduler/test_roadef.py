@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import pytest
-
 from bench.roadef import DATA, load_roadef
 from scheduler.model.inventory_file import inventory_to_dict, parse_inventory
 from scheduler.model.safety import plan_violations
 
-pytestmark = pytest.mark.skipif(not (DATA / "model_a1_1.txt").exists(), reason="ROADEF data not present")
-
 
 def test_a1_1_converts_to_a_valid_inventory_matching_the_file() -> None:
+    assert (DATA / "model_a1_1.txt").is_file(), (
+        f"the ROADEF data is missing: {DATA} (shared/ beside the checkout)"
+    )
     tokens = [int(t) for t in (DATA / "model_a1_1.txt").read_text().split()]
     n_r = tokens[0]
     n_m = tokens[1 + 2 * n_r]
