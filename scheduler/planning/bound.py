@@ -1,10 +1,12 @@
-"""A cheap, proven lower bound on the imbalance any safe plan can reach.
+"""A proven lower bound on the imbalance any safe plan can reach (the larger of two relaxations).
 
 For each resource separately, every zone's final utilization lies in an interval: it cannot drop
 below what is stuck there (pinned, residency-bound, or beyond the move limit) nor rise above what its
 hosts can take in; and the total load is fixed. The least spread of utilizations within those
 intervals (a tiny LP) bounds that resource's spread from below, so the largest of them bounds the
 imbalance. Relaxing hosts, quotas, groups and ordering only makes the bound weaker, never wrong.
+:mod:`scheduler.planning.bound_lp` adds one LP over fractional zone assignments of every resource at
+once (up to a size limit); the larger of the two is returned.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import highspy
 import numpy as np
 
 from scheduler.planning.arrays import Arrays
+from scheduler.planning.bound_lp import assignment_bound
 from scheduler.planning.solver import quiet_highs
 
 
@@ -83,4 +86,5 @@ def zone_lower_bound(arrays: Arrays, max_moves: int | None = None) -> float:
         spread = min_spread(lo, hi, zone_cap[zones, r], float(zone_load[zones, r].sum()))
         best = max(best, spread)
     # LP round-off must not turn a bound into a claim: give back a hair.
-    return max(0.0, best - 1e-9)
+    # The assignment LP (all resources together, integral fits) is stronger where it is affordable.
+    return max(0.0, best - 1e-9, assignment_bound(a, max_moves))

@@ -30,6 +30,37 @@ SCALE_TOLERANCE = 1e-4
 SWAPS_BELOW = 1500
 # ... among at most this many of the biggest workloads on each side of a zone pair.
 SWAP_SIDE = 120
+# The normal stopping rule is work, not time (goal 8: the same inventory gives the same plan on any
+# machine): candidate evaluations (one workload scored against one destination zone, or one pair of
+# workloads scored as a swap) up to this many per movable workload and zone, and at least WORK_FLOOR.
+WORK_PER_WORKLOAD_ZONE = 1_000
+WORK_FLOOR = 2_000_000
+
+
+def work_budget(n_movable: int, n_zones: int) -> int:
+    """The evaluations a search may spend on an inventory of this size (deterministic)."""
+    return max(WORK_FLOOR, WORK_PER_WORKLOAD_ZONE * n_movable * max(1, n_zones))
+
+
+class Budget:
+    """Work shared by every search of one planning run, and the wall-clock safety net."""
+
+    def __init__(self, work: int, deadline: float) -> None:
+        self.work = work
+        self.used = 0
+        self.deadline = deadline
+        self.timed_out = False
+
+    def spend(self, n: int) -> None:
+        self.used += int(n)
+
+    def exhausted(self) -> bool:
+        """True once the work is spent or (a safety net, reported) the wall clock ran out."""
+        if self.used >= self.work:
+            return True
+        if time.monotonic() >= self.deadline:
+            self.timed_out = True
+        return self.timed_out
 
 
 @dataclass(frozen=True)
@@ -38,7 +69,7 @@ class Search:
 
     moves: tuple[tuple[int, int], ...]
     imbalance: float
-    stopped: str  # "converged", "max-moves", "time-limit"
+    stopped: str  # "converged", "max-moves", "work-budget", "time-limit"
 
 
 def measure(u: np.ndarray, ubar: np.ndarray) -> tuple[float, float]:
@@ -69,7 +100,7 @@ class Descent:
         state: PlacementState,
         *,
         max_moves: int | None,
-        deadline: float,
+        budget: Budget,
         progress: Callable[[float], None] | None = None,
         smooth: bool = True,
     ) -> None:
@@ -79,7 +110,7 @@ class Descent:
         self.smooth = smooth
         self.a = state.a
         self.max_moves = max_moves
-        self.deadline = deadline
+        self.budget = budget
         self.progress = progress
         load = state.zone_load.sum(axis=0)
         cap = state.zone_cap.sum(axis=0)
@@ -141,6 +172,7 @@ class Descent:
             idx = by_zone[src]
             if idx.size == 0:
                 continue
+            self.budget.spend(idx.size)
             if src not in leaving:
                 # the source side of every move out of src, shared by all destinations
                 us_all = u[src] - a.req[idx] * s.inv_cap[src]
@@ -194,6 +226,7 @@ class Descent:
     def _improves(self, w: int, dst: int) -> bool:
         """Whether moving ``w`` to zone ``dst`` improves the objective in the current state."""
         s = self.s
+        self.budget.spend(1)
         u = s.utilization()
         before = self.key
         src = s.zone_of(w)
@@ -209,7 +242,7 @@ class Descent:
         """Rounds of improving single moves until none is left. True when anything moved."""
         moved_any = False
         history: list[float] = []
-        while not self._limit_reached() and time.monotonic() < self.deadline:
+        while not self._limit_reached() and not self.budget.exhausted():
             ws, zs = self._candidates(batch)
             accepted = 0
             fails: dict[tuple[int, int], int] = {}
@@ -232,7 +265,7 @@ class Descent:
                 accepted += 1
                 if self._limit_reached() or not batch:
                     break
-                if accepted % 256 == 0 and time.monotonic() >= self.deadline:
+                if accepted % 256 == 0 and self.budget.exhausted():
                     break
             self._report()
             if not accepted:
@@ -262,6 +295,7 @@ class Descent:
                 ib = self._largest(np.flatnonzero(free & (zone_now == zb) & a.allowed[:, za]))
                 if ia.size == 0 or ib.size == 0:
                     continue
+                self.budget.spend(ia.size * ib.size)
                 delta = a.req[ia][:, None, :] - a.req[ib][None, :, :]  # (na, nb, R) net flow a -> b
                 ua = u[za] - delta * s.inv_cap[za]
                 ub = u[zb] + delta * s.inv_cap[zb]
@@ -310,8 +344,8 @@ class Descent:
             if self._limit_reached():
                 stopped = "max-moves"
                 break
-            if time.monotonic() >= self.deadline:
-                stopped = "time-limit"
+            if self.budget.exhausted():
+                stopped = "time-limit" if self.budget.timed_out else "work-budget"
                 break
             if n_movable > SWAPS_BELOW or not self.swaps():
                 break
@@ -327,13 +361,18 @@ def descend(
     progress: Callable[[float], None] | None = None,
     smooth: bool = True,
     start: list[tuple[int, int]] | None = None,
+    budget: Budget | None = None,
 ) -> Search:
     """Search for an improving sequence of moves from the inventory's placement (after ``start``,
-    moves already chosen and known to be safe in order, which are kept as the plan's beginning)."""
+    moves already chosen and known to be safe in order, which are kept as the plan's beginning).
+
+    ``budget`` (shared by the searches of one run) stops it; without one, a fresh budget sized by
+    :func:`work_budget`, with ``time_limit`` seconds as the wall-clock safety net."""
     state = PlacementState(arrays)
-    descent = Descent(
-        state, max_moves=max_moves, deadline=time.monotonic() + time_limit, progress=progress, smooth=smooth
-    )
+    if budget is None:
+        n_movable = int(arrays.movable.sum())
+        budget = Budget(work_budget(n_movable, len(arrays.zones)), time.monotonic() + time_limit)
+    descent = Descent(state, max_moves=max_moves, budget=budget, progress=progress, smooth=smooth)
     for w, h in start or ():
         descent._record(w, h)
     descent.best_len = len(descent.moves)

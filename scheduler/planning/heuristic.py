@@ -13,7 +13,7 @@ import numpy as np
 
 from scheduler.model.plan import Plan
 from scheduler.planning.arrays import Arrays
-from scheduler.planning.descent import EPS, SWAPS_BELOW, descend, measure
+from scheduler.planning.descent import EPS, SWAPS_BELOW, Budget, descend, measure, work_budget
 from scheduler.planning.outcome import IndexMoves, finish, imbalance_after
 from scheduler.planning.placement import PlacementState
 from scheduler.planning.problem import Problem, Progress
@@ -55,15 +55,18 @@ def prune(arrays: Arrays, moves: IndexMoves, target: float) -> list[tuple[int, i
 def heuristic_moves(
     arrays: Arrays, *, max_moves: int | None, time_limit: float, progress: Progress | None
 ) -> tuple[list[tuple[int, int]], str]:
-    """The heuristic's moves (pruned when short) and why it stopped."""
-    started = time.monotonic()
+    """The heuristic's moves (pruned when short) and why it stopped.
+
+    Stops on a work budget sized by the inventory (so the plan is the same on any machine);
+    ``time_limit`` is only a safety net, and when it fires the reason is "time-limit"."""
+    n_movable = int(arrays.movable.sum())
+    budget = Budget(work_budget(n_movable, len(arrays.zones)), time.monotonic() + time_limit)
     variants = [True]
-    if int(arrays.movable.sum()) <= SWAPS_BELOW:
+    if n_movable <= SWAPS_BELOW:
         variants.append(False)
     best: tuple[float, int, list[tuple[int, int]], str] | None = None
     for smooth in variants:
-        left = max(0.05, time_limit - (time.monotonic() - started))
-        search = descend(arrays, max_moves=max_moves, time_limit=left, progress=progress, smooth=smooth)
+        search = descend(arrays, max_moves=max_moves, progress=progress, smooth=smooth, budget=budget)
         moves, imb = list(search.moves), search.imbalance
         # Small plans: drop moves that do not help (which can even lower the imbalance, when a
         # pair swap left a detour), then search on from there; a few rounds at most.
@@ -74,12 +77,11 @@ def heuristic_moves(
             pruned_imb = imbalance_after(arrays, pruned)
             if len(pruned) == len(moves) and pruned_imb >= imb - EPS:
                 break
-            left = max(0.05, time_limit - (time.monotonic() - started))
-            again = descend(arrays, max_moves=max_moves, time_limit=left, smooth=smooth, start=pruned)
+            again = descend(arrays, max_moves=max_moves, smooth=smooth, start=pruned, budget=budget)
             moves, imb = list(again.moves), again.imbalance
             if len(moves) == len(pruned):
                 moves, imb = pruned, pruned_imb
-        key = (round(imb, 12), len(moves), moves, search.stopped)
+        key = (round(imb, 12), len(moves), moves, "time-limit" if budget.timed_out else search.stopped)
         if best is None or key[:2] < best[:2]:
             best = key
     assert best is not None
