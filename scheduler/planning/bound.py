@@ -65,7 +65,7 @@ def zone_lower_bound(arrays: Arrays, max_moves: int | None = None) -> float:
     best = 0.0
     for r in range(len(a.resources)):
         has = zone_cap[:, r] > 0
-        req = a.req[:, r]
+        req = a.balance[:, r]
         if np.any((req > 0) & ~has[zone_now]):
             continue  # load sits where there is no capacity for it: leave r out of the bound
         zones = np.flatnonzero(has)
@@ -77,7 +77,9 @@ def zone_lower_bound(arrays: Arrays, max_moves: int | None = None) -> float:
             leaving = req[here & movable & elsewhere]
             coming = req[~here & movable & a.allowed[:, z]]
             out = _top_sum(leaving, max_moves)
-            into = min(_top_sum(coming, max_moves), room[z, r])
+            into = _top_sum(coming, max_moves)
+            if a.usage is None:  # room is in requests: it caps what may come only when balancing them
+                into = min(into, room[z, r])
             lo[i] = (zone_load[z, r] - out) / zone_cap[z, r]
             hi[i] = (zone_load[z, r] + into) / zone_cap[z, r]
         spread = min_spread(lo, hi, zone_cap[zones, r], float(zone_load[zones, r].sum()))
