@@ -15,6 +15,7 @@ from govcloud.commands import (
     policy_config,
     preview,
     rebalance,
+    report,
     schema,
     serve,
     validate,
@@ -22,7 +23,19 @@ from govcloud.commands import (
 from govcloud.console import bad_input
 from stacks.problem import SpecError
 
-COMMANDS = (validate, schema, preview, policy_config, rebalance, drain, forecast, inventory, serve, metrics)
+COMMANDS = (
+    validate,
+    schema,
+    preview,
+    policy_config,
+    rebalance,
+    drain,
+    forecast,
+    report,
+    inventory,
+    serve,
+    metrics,
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
