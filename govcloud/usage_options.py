@@ -14,7 +14,8 @@ import time
 
 from govcloud.commands.serve import parse_duration
 from scheduler.adapters.prometheus.api import HttpPrometheus, PrometheusError
-from scheduler.adapters.prometheus.usage import PROFILES, PrometheusUsageSource, UsageHistory, load_queries
+from scheduler.adapters.prometheus.usage import PROFILES, PrometheusUsageSource, load_queries
+from scheduler.model.usage_history import UsageHistory
 
 __all__ = ["PrometheusError", "add_usage_arguments", "usage_history", "usage_percentiles"]
 

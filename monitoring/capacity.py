@@ -19,9 +19,9 @@ from typing import Any
 
 import numpy as np
 
-from scheduler.adapters.prometheus.usage import UsageHistory
 from scheduler.model.forecast import DaysUntil, Trend, fit_trend
 from scheduler.model.inventory import Inventory
+from scheduler.model.usage_history import UsageHistory
 from scheduler.model.usage_stats import despike
 
 FORECAST_VERSION = 1

@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 from scheduler.adapters.prometheus.api import HttpPrometheus, PrometheusError
-from scheduler.adapters.prometheus.usage import PrometheusUsageSource, UsageHistory
+from scheduler.adapters.prometheus.usage import PrometheusUsageSource
+from scheduler.model.usage_history import UsageHistory
 from scheduler.model.usage_stats import despike, usage_percentile
 from tests.capacity import world
 from tests.capacity.conftest import History

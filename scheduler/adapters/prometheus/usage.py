@@ -24,7 +24,7 @@ import numpy as np
 import yaml
 
 from scheduler.adapters.prometheus.api import PrometheusAPI
-from scheduler.model.usage_stats import usage_percentile
+from scheduler.model.usage_history import Samples, UsageHistory
 
 GIB = "1073741824"
 _HOST = 'label_replace({expr}, "host", "$1", "instance", "([^:]+)(:[0-9]+)?")'
@@ -87,31 +87,6 @@ def load_queries(path: str | Path) -> UsageQueries:
             raise ValueError(f"{path}: {kind}: expected resource names mapped to PromQL expressions")
         parts[kind] = section
     return UsageQueries(parts["workloads"], parts["hosts"])
-
-
-Samples = dict[str, dict[str, np.ndarray]]
-"""name -> resource -> values on the history's time grid (NaN where no sample)."""
-
-
-@dataclass(frozen=True)
-class UsageHistory:
-    """Usage of every workload and host on one time grid ``times`` (Unix seconds, every ``step``)."""
-
-    times: np.ndarray
-    step: float
-    workloads: Samples
-    hosts: Samples
-
-    def percentiles(
-        self, of: str = "workloads", q: float = 95.0, min_run: int = 1
-    ) -> dict[str, dict[str, float]]:
-        """name -> resource -> the ``q``-th percentile, spikes shorter than ``min_run`` samples ignored."""
-        samples = self.workloads if of == "workloads" else self.hosts
-        out: dict[str, dict[str, float]] = {}
-        for name, row in samples.items():
-            values = {r: usage_percentile(v, q, min_run) for r, v in row.items()}
-            out[name] = {r: v for r, v in values.items() if v is not None}
-        return out
 
 
 class PrometheusUsageSource:
