@@ -12,12 +12,21 @@ from __future__ import annotations
 import argparse
 import time
 
-from govcloud.commands.serve import parse_duration
+from govcloud.durations import parse_duration
+from monitoring.capacity import CapacityForecast, forecast
 from scheduler.adapters.prometheus.api import HttpPrometheus, PrometheusError
 from scheduler.adapters.prometheus.usage import PROFILES, PrometheusUsageSource, load_queries
+from scheduler.model.inventory import Inventory
 from scheduler.model.usage_history import UsageHistory
 
-__all__ = ["PrometheusError", "add_usage_arguments", "usage_history", "usage_percentiles"]
+__all__ = [
+    "PrometheusError",
+    "add_forecast_settings",
+    "add_usage_arguments",
+    "forecast_of",
+    "usage_history",
+    "usage_percentiles",
+]
 
 
 def _percentile(text: str) -> float:
@@ -65,3 +74,40 @@ def usage_history(args: argparse.Namespace) -> UsageHistory:
 def usage_percentiles(args: argparse.Namespace, history: UsageHistory) -> dict[str, dict[str, float]]:
     """workload -> resource -> its usage percentile over the window, short spikes ignored."""
     return history.percentiles("workloads", args.percentile, args.min_run)
+
+
+def _fraction(text: str) -> float:
+    value = float(text)
+    if not 0 < value <= 1:
+        raise argparse.ArgumentTypeError(f"{text!r}: expected a fraction in (0, 1]")
+    return value
+
+
+def add_forecast_settings(parser: argparse.ArgumentParser) -> None:
+    """``--level``, ``--right-size-below`` and ``--right-size-target`` (forecast, report, serve)."""
+    parser.add_argument("--level", type=_fraction, default=0.95, help="prediction band level (0.95)")
+    parser.add_argument(
+        "--right-size-below",
+        type=_fraction,
+        default=0.5,
+        help="suggest a smaller quota when usage stayed below this fraction of it all window (0.5)",
+    )
+    parser.add_argument(
+        "--right-size-target",
+        type=_fraction,
+        default=0.8,
+        help="the suggested quota puts peak usage at this fraction of it (0.8), never below requests",
+    )
+
+
+def forecast_of(args: argparse.Namespace, inv: Inventory) -> CapacityForecast:
+    """The forecast of ``inv`` from the history the options name (PrometheusError, ValueError)."""
+    return forecast(
+        inv,
+        usage_history(args),
+        percentile=args.percentile,
+        min_run=args.min_run,
+        level=args.level,
+        right_size_below=args.right_size_below,
+        right_size_target=args.right_size_target,
+    )

@@ -7,8 +7,8 @@ from pathlib import Path
 
 from govcloud.applying import SOURCE_ERRORS, source_error
 from govcloud.commands.forecast import add_forecast_arguments, forecast_from_args
-from govcloud.commands.serve import parse_duration
 from govcloud.console import bad_input
+from govcloud.durations import parse_duration
 from govcloud.usage_options import PrometheusError
 from monitoring.capacity_report import render_report
 
