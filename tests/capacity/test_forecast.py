@@ -5,10 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import numpy as np
 import pytest
 
-from scheduler.model.forecast import fit_trend
 from tests.capacity import world
 from tests.capacity.conftest import History
 from tests.monitoring.conftest import govcloud
@@ -85,14 +83,3 @@ def test_the_table_names_zones_and_suggestions(history: History) -> None:
     assert done.returncode == 0, done.stderr
     for word in ("az1", "physical capacity", "Right-sizing", "edu", "transport"):
         assert word in done.stdout
-
-
-def test_the_trend_and_band_of_a_known_line() -> None:
-    days = np.arange(0, 30, 1 / 48)
-    values = 10 + 0.5 * days + np.sin(2 * np.pi * days / 7)
-    trend = fit_trend(days * 86400, values)
-    assert trend is not None
-    assert trend.slope == pytest.approx(0.5, abs=0.02)
-    until = trend.days_until(40)
-    assert until.earliest <= 30 - (days[-1] - 30) <= until.latest
-    assert fit_trend(days * 86400, np.full(days.size, 3.0)).days_until(4).expected is None

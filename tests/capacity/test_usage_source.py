@@ -8,7 +8,7 @@ import pytest
 from scheduler.adapters.prometheus.api import HttpPrometheus, PrometheusError
 from scheduler.adapters.prometheus.usage import PrometheusUsageSource
 from scheduler.model.usage_history import UsageHistory
-from scheduler.model.usage_stats import despike, usage_percentile
+from scheduler.model.usage_stats import usage_percentile
 from tests.capacity import world
 from tests.capacity.conftest import History
 
@@ -63,12 +63,6 @@ def test_short_spikes_do_not_count(usage: UsageHistory) -> None:
             assert raw[workload]["cpu"] > calm_peak + 5, f"{workload}: the spike is in the data"
         else:
             assert raw[workload]["cpu"] == pytest.approx(calm_peak, rel=0.02), workload
-
-
-def test_despike_keeps_long_runs_and_cuts_short_ones() -> None:
-    values = np.array([1, 1, 9, 9, 9, 1, 1, 8, 1, 1, 7, 7, 7, 7], dtype=float)
-    assert despike(values, 3).tolist() == [1, 1, 9, 9, 9, 1, 1, 1, 1, 1, 7, 7, 7, 7]
-    assert despike(values, 4).tolist() == [1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 7, 7, 7, 7]
 
 
 def test_an_unreachable_server_is_a_clear_error() -> None:
