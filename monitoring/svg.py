@@ -136,7 +136,7 @@ def bar_chart(
     height = top + row_h * len(rows) + 24
     pw = width - left - right
     lo = min([0.0, *(v for _, v, _ in rows)])
-    hi = max([0.0, marker or 0.0, *(v for _, v, _ in rows)]) or 1.0
+    hi = max([1.0 if percent else 0.0, marker or 0.0, *(v for _, v, _ in rows)]) or 1.0
     hi, lo = hi * 1.05, lo * 1.05
 
     def x(v: float) -> float:
@@ -163,6 +163,9 @@ def bar_chart(
         out.append(f'<text x="{max(b, x(0.0)) + 4:.1f}" y="{yy + 13}" {FONT}>{escape(text)}</text>')
     base = top + row_h * len(rows)
     out.append(f'<line x1="{x(0.0):.1f}" x2="{x(0.0):.1f}" y1="{top}" y2="{base}" stroke="#444"/>')
+    if percent:  # the whole: a bar's length reads as a share of it
+        out.append(f'<line x1="{x(1.0):.1f}" x2="{x(1.0):.1f}" y1="{top}" y2="{base}" stroke="#444"/>')
+        out.append(f'<text x="{x(1.0):.1f}" y="{base + 14}" {FONT} text-anchor="middle">100%</text>')
     if marker is not None:
         out.append(
             f'<line x1="{x(marker):.1f}" x2="{x(marker):.1f}" y1="{top}" y2="{base}" stroke="#c00" '
