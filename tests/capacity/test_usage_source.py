@@ -71,3 +71,31 @@ def test_an_unreachable_server_is_a_clear_error() -> None:
     source = PrometheusUsageSource(HttpPrometheus(f"http://127.0.0.1:{free_port()}", timeout=2))
     with pytest.raises(PrometheusError, match="cannot query Prometheus"):
         source.history(0, 3600, 60)
+
+
+def test_queries_from_a_file(history: History, tmp_path) -> None:
+    from scheduler.adapters.prometheus.usage import PROFILES, load_queries
+
+    path = tmp_path / "usage.yaml"
+    path.write_text(
+        "workloads:\n  cpu: '" + PROFILES["cadvisor"].workloads["cpu"].replace("'", "''") + "'\nhosts: {}\n"
+    )
+    queries = load_queries(path)
+    read = PrometheusUsageSource(HttpPrometheus(history.url), queries, rate_window="15m").history(
+        history.end - 86400, history.end, STEP
+    )
+    assert set(read.workloads) == set(world.PLACEMENT) and read.hosts == {}
+    assert all(set(row) == {"cpu"} for row in read.workloads.values())
+    path.write_text("workloads: [cpu]\n")
+    with pytest.raises(ValueError, match="workloads"):
+        load_queries(path)
+
+
+def test_a_query_prometheus_refuses_is_a_clear_error(history: History) -> None:
+    from scheduler.adapters.prometheus.usage import UsageQueries
+
+    broken = UsageQueries(workloads={"cpu": "sum by (workload) (rate(x[5m]"}, hosts={})
+    with pytest.raises(PrometheusError, match="refused"):
+        PrometheusUsageSource(HttpPrometheus(history.url), broken).history(
+            history.end - 3600, history.end, 60
+        )
