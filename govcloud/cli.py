@@ -9,11 +9,13 @@ from collections.abc import Sequence
 from govcloud import __version__
 from govcloud.commands import (
     drain,
+    forecast,
     inventory,
     metrics,
     policy_config,
     preview,
     rebalance,
+    report,
     schema,
     serve,
     validate,
@@ -21,7 +23,19 @@ from govcloud.commands import (
 from govcloud.console import bad_input
 from stacks.problem import SpecError
 
-COMMANDS = (validate, schema, preview, policy_config, rebalance, drain, inventory, serve, metrics)
+COMMANDS = (
+    validate,
+    schema,
+    preview,
+    policy_config,
+    rebalance,
+    drain,
+    forecast,
+    report,
+    inventory,
+    serve,
+    metrics,
+)
 
 
 def build_parser() -> argparse.ArgumentParser:

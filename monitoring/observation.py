@@ -20,11 +20,13 @@ class Observation:
     zones: ZoneFigures
     tenants: TenantFigures
     plan: PlanFigures | None
+    inventory: Inventory | None = None  # what was measured (the capacity forecast reads its topology)
 
     @classmethod
     def of(cls, inv: Inventory, plan: Plan | None, now: float) -> Observation:
         """Measure ``inv`` and summarise ``plan`` (made at ``now``)."""
-        return cls(zone_figures(inv), tenant_figures(inv), None if plan is None else plan_figures(plan, now))
+        figures = None if plan is None else plan_figures(plan, now)
+        return cls(zone_figures(inv), tenant_figures(inv), figures, inv)
 
 
 class ObservationHolder:

@@ -17,12 +17,13 @@ from govcloud.applying import (
     resumable_plan,
     source_error,
 )
-from govcloud.console import make_console, print_json
+from govcloud.console import bad_input, make_console, print_json
 from govcloud.sources import add_source_arguments, source_from_args, source_kind
 from govcloud.strategy_options import add_strategy_arguments, planner_from_args
+from govcloud.usage_options import PrometheusError, add_usage_arguments, usage_history, usage_percentiles
 from govcloud.views.apply import render_apply
 from govcloud.views.plan import render_plan
-from scheduler.planning.rebalance import rebalance
+from scheduler.planning.rebalance import planner, rebalance
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -39,6 +40,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     add_source_arguments(parser)
     add_apply_arguments(parser)
     add_strategy_arguments(parser)
+    parser.add_argument(
+        "--by",
+        choices=("requests", "usage"),
+        default="requests",
+        help=(
+            "what to balance: requests over capacity (default), or usage measured by Prometheus over "
+            "physical capacity (needs --prometheus); capacity and quotas hold on requests either way"
+        ),
+    )
+    add_usage_arguments(parser)
     parser.add_argument("--json", action="store_true", help="print the plan as JSON (docs/contracts.md)")
     parser.set_defaults(func=run)
 
@@ -56,6 +67,16 @@ def progress_bar(label: str) -> Iterator[Callable[[float], None] | None]:
 
 
 def run(args: argparse.Namespace) -> int:
+    usage = None
+    if args.by == "usage":
+        if not args.prometheus:
+            return bad_input(["--by usage needs --prometheus URL (the usage history)"])
+        if args.strategy != "heuristic":
+            return bad_input([f"--by usage plans with the heuristic strategy, not {args.strategy}"])
+        try:
+            usage = usage_percentiles(args, usage_history(args))
+        except (PrometheusError, ValueError, OSError) as error:
+            return bad_input([str(error)])
     try:
         source = source_from_args(args)
         plan = resumable_plan(args)
@@ -68,8 +89,12 @@ def run(args: argparse.Namespace) -> int:
                     max_moves=args.max_moves,
                     time_limit=args.time_limit,
                     progress=progress,
+                    usage=usage,
                 )
-        report = apply_from_args(args, source, plan, planner_from_args(args))
+        replanner = (
+            planner_from_args(args) if usage is None else planner(args.strategy, args.time_limit, usage)
+        )
+        report = apply_from_args(args, source, plan, replanner)
     except SOURCE_ERRORS as error:
         return source_error(error)
     if args.json:

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import argparse
 import logging
-import re
 import signal
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
 from govcloud import __version__
@@ -24,6 +24,7 @@ from govcloud.applying import (
     source_error,
 )
 from govcloud.console import bad_input, make_console
+from govcloud.durations import parse_duration
 from govcloud.exit_codes import ExitCode
 from govcloud.sources import (
     SourceError,
@@ -33,7 +34,11 @@ from govcloud.sources import (
     source_kind,
 )
 from govcloud.strategy_options import add_strategy_arguments, planner_from_args
+from govcloud.usage_options import add_forecast_settings, add_usage_arguments, forecast_of
+from monitoring.capacity import CapacityForecast
+from monitoring.capacity_metrics import CapacityCollector, CapacityHolder, CapacityRefresher
 from monitoring.collector import build_exporter
+from monitoring.observation import Observation
 from monitoring.server import ListenAddress, ListenError, parse_listen, serve_metrics
 from scheduler.apply.journal import DONE, FAILED, UNKNOWN
 from scheduler.apply.loop import ApplyFn, ApplyOutcome, RebalanceLoop
@@ -41,20 +46,6 @@ from scheduler.apply.report import ApplyReport
 from scheduler.apply.source import InventorySource
 from scheduler.model.plan import Plan
 from scheduler.planning.rebalance import Planner
-
-_DURATION = re.compile(r"(\d+(?:\.\d+)?)(ms|s|m|h|d)")
-_SECONDS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0}
-
-
-def parse_duration(text: str) -> float:
-    """``60s``, ``5m``, ``1h``, ``1h30m``, ``500ms`` -> seconds (> 0); argparse reports a ValueError."""
-    parts = _DURATION.findall(text)
-    if not parts or "".join(n + u for n, u in parts) != text:
-        raise argparse.ArgumentTypeError(f"{text!r}: expected a duration like 30s, 5m, 1h or 1h30m")
-    seconds = sum(float(n) * _SECONDS[u] for n, u in parts)
-    if seconds <= 0:
-        raise argparse.ArgumentTypeError(f"{text!r}: the duration must be more than zero")
-    return seconds
 
 
 def _listen(text: str) -> ListenAddress:
@@ -93,6 +84,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         default=60.0,
         help="time between iterations, e.g. 30s, 5m, 1h (default 60s)",
     )
+    add_usage_arguments(parser)
+    add_forecast_settings(parser)
+    parser.add_argument(
+        "--forecast-interval",
+        metavar="DURATION",
+        type=parse_duration,
+        default=3600.0,
+        help="with --prometheus: time between capacity forecasts (default 1h)",
+    )
     parser.set_defaults(func=run)
 
 
@@ -106,6 +106,12 @@ def run(args: argparse.Namespace) -> int:
         apply = live_applier(args, source, planner) if args.apply else None
     except SOURCE_ERRORS as error:
         return source_error(error)
+    capacity = None
+    if args.prometheus:
+
+        def capacity(observation: Observation | None) -> CapacityForecast | None:
+            return None if observation is None else forecast_of(args, observation.inventory)
+
     return serve(
         source,
         planner=planner,
@@ -113,6 +119,8 @@ def run(args: argparse.Namespace) -> int:
         listen=args.listen,
         interval=args.interval,
         apply=apply,
+        capacity=capacity,
+        forecast_interval=args.forecast_interval,
     )
 
 
@@ -151,8 +159,14 @@ def serve(
     listen: ListenAddress,
     interval: float,
     apply: ApplyFn | None = None,
+    capacity: Callable[[Observation | None], CapacityForecast | None] | None = None,
+    forecast_interval: float = 3600.0,
 ) -> int:
-    """Run the loop on ``source`` and serve /metrics until SIGTERM or SIGINT; the exit code."""
+    """Run the loop on ``source`` and serve /metrics until SIGTERM or SIGINT; the exit code.
+
+    With ``capacity`` (the forecast of the latest observation's inventory, None before the first one)
+    the capacity families are refreshed every ``forecast_interval`` seconds in a background thread.
+    """
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     err = make_console(stderr=True)
     exporter = build_exporter(__version__)
@@ -168,6 +182,10 @@ def serve(
         highlight=False,
         soft_wrap=True,
     )
+    if capacity is not None:
+        holder = CapacityHolder()
+        exporter.live.register(CapacityCollector(holder))
+        CapacityRefresher(lambda: capacity(exporter.holder.current), holder, forecast_interval).start(stop)
     try:
         loop = RebalanceLoop(source, planner, exporter.observer, max_moves=max_moves, apply=apply)
         loop.run_forever(interval, stop)

@@ -61,7 +61,8 @@ def moves_table(plan: Plan, limit: int = 60) -> Table:
 
 def render_plan(console: Console, plan: Plan, source: str) -> None:
     """Print a plan: utilization, moves, imbalance with bound and gap, and its note."""
-    console.print(utilization_table(plan, f"Zone utilization, {source}"))
+    measure = "measured usage / physical capacity" if plan.basis == "usage" else "requests / capacity"
+    console.print(utilization_table(plan, f"Zone utilization ({measure}), {source}"))
     if plan.moves:
         console.print(moves_table(plan))
     line = f"Imbalance [bold]{plan.before.imbalance:.4f}[/] → [bold]{plan.after.imbalance:.4f}[/]"

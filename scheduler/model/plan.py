@@ -19,6 +19,9 @@ from scheduler.model.move import Move
 PLAN_VERSION = 1
 """The ``version`` of the plan document this code writes (docs/contracts.md)."""
 
+BASES = ("requests", "usage")
+"""What a plan balances: the workloads' requests (the default) or their measured usage."""
+
 
 class PlanStatus(Enum):
     """What a plan is: moves to make, nothing worth doing, or a planner's output that was refused."""
@@ -64,6 +67,8 @@ class Plan:
     ``lower_bound`` is a proven lower bound on the imbalance any plan within the same limits could
     reach; ``reason`` says why the plan is empty or stops where it does. ``method`` names the planner
     ("heuristic", "exact", ...) and ``optimal`` is True when the plan's imbalance is proven optimal.
+    ``basis`` says what the utilization in ``before``/``after`` measures: ``requests`` over capacity,
+    or ``usage`` (measured) over physical capacity; the safety rules hold on requests either way.
     """
 
     moves: tuple[Move, ...]
@@ -76,8 +81,11 @@ class Plan:
     seconds: float = 0.0
     extra: Mapping[str, Any] = field(default_factory=dict)
     status: PlanStatus | None = None
+    basis: str = "requests"
 
     def __post_init__(self) -> None:
+        if self.basis not in BASES:
+            raise ValueError(f"plan basis must be one of {BASES}, got {self.basis!r}")
         if self.status is None:
             status = PlanStatus.PLANNED if self.moves else PlanStatus.NOTHING
             object.__setattr__(self, "status", status)
@@ -112,6 +120,7 @@ class Plan:
             out["reason"] = self.reason
         out["method"] = self.method
         out["optimal"] = self.optimal
+        out["basis"] = self.basis
         return out
 
     @classmethod
@@ -135,4 +144,5 @@ class Plan:
             method=str(data.get("method", "heuristic")),
             optimal=bool(data.get("optimal", False)),
             status=None if status is None else PlanStatus(status),
+            basis=str(data.get("basis", "requests")),
         )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -15,6 +16,10 @@ class Arrays:
 
     ``quota[t, z, r]`` is ``inf`` where unlimited; ``allowed[w, z]`` folds in residency;
     ``tenant``/``group`` are -1 when a workload has none.
+
+    The rules (capacity, quotas) always hold on ``req``. What is balanced is ``balance`` (W, R) over
+    ``balance_cap`` (H, R): the requests over capacity by default; measured usage over physical
+    capacity when planning ``by usage`` (capacity and quotas are promises, usage moves the balance).
     """
 
     resources: tuple[str, ...]
@@ -33,12 +38,19 @@ class Arrays:
     tenant: np.ndarray  # (W,)
     quota: np.ndarray  # (T, Z, R)
     group: np.ndarray  # (W,)
+    usage: np.ndarray | None = None  # (W, R) measured usage, when balancing by usage
+    usage_cap: np.ndarray | None = None  # (H, R) physical capacity, when balancing by usage
+
+    @property
+    def balance(self) -> np.ndarray:
+        """(W, R) what each workload weighs in the zone balance: its usage, or its requests."""
+        return self.req if self.usage is None else self.usage
 
     @property
     def zone_cap(self) -> np.ndarray:
-        """(Z, R) total capacity per zone."""
+        """(Z, R) total capacity per zone that utilization is measured against (the balance's)."""
         out = np.zeros((len(self.zones), len(self.resources)))
-        np.add.at(out, self.host_zone, self.host_cap)
+        np.add.at(out, self.host_zone, self.host_cap if self.usage_cap is None else self.usage_cap)
         return out
 
     def host_load(self, host_of: np.ndarray) -> np.ndarray:
@@ -48,9 +60,9 @@ class Arrays:
         return out
 
     def zone_load(self, host_of: np.ndarray) -> np.ndarray:
-        """(Z, R) requests per zone for a placement."""
+        """(Z, R) load per zone for a placement (requests, or usage when balancing by usage)."""
         out = np.zeros((len(self.zones), len(self.resources)))
-        np.add.at(out, self.host_zone[host_of], self.req)
+        np.add.at(out, self.host_zone[host_of], self.balance)
         return out
 
     def tenant_use(self, host_of: np.ndarray) -> np.ndarray:
@@ -61,8 +73,11 @@ class Arrays:
         return out
 
 
-def to_arrays(inv: Inventory) -> Arrays:
-    """Compile ``inv`` into arrays."""
+def to_arrays(inv: Inventory, usage: Mapping[str, Mapping[str, float]] | None = None) -> Arrays:
+    """Compile ``inv`` into arrays; with ``usage`` (workload -> resource -> measured amount) balance on it.
+
+    A workload without a measured value for a resource weighs its request there (the cautious guess).
+    """
     resources = inv.resources
     r_index = {r: i for i, r in enumerate(resources)}
     zones = tuple(z.name for z in inv.zones)
@@ -102,6 +117,15 @@ def to_arrays(inv: Inventory) -> Arrays:
         for z, caps in t.quota.items():
             for r, amount in caps.items():
                 quota[i, z_index[z], r_index[r]] = amount
+    measured = None
+    physical = None
+    if usage is not None:
+        measured = req.copy()
+        for i, w in enumerate(inv.workloads):
+            for r, amount in usage.get(w.name, {}).items():
+                if r in r_index:
+                    measured[i, r_index[r]] = amount
+        physical = np.array([[h.physical(r) for r in resources] for h in hosts]).reshape(len(hosts), n_r)
     return Arrays(
         resources=resources,
         zones=zones,
@@ -119,4 +143,6 @@ def to_arrays(inv: Inventory) -> Arrays:
         tenant=tenant,
         quota=quota,
         group=group,
+        usage=measured,
+        usage_cap=physical,
     )

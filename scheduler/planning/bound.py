@@ -68,7 +68,7 @@ def zone_lower_bound(arrays: Arrays, max_moves: int | None = None) -> float:
     best = 0.0
     for r in range(len(a.resources)):
         has = zone_cap[:, r] > 0
-        req = a.req[:, r]
+        req = a.balance[:, r]
         if np.any((req > 0) & ~has[zone_now]):
             continue  # load sits where there is no capacity for it: leave r out of the bound
         zones = np.flatnonzero(has)
@@ -80,11 +80,15 @@ def zone_lower_bound(arrays: Arrays, max_moves: int | None = None) -> float:
             leaving = req[here & movable & elsewhere]
             coming = req[~here & movable & a.allowed[:, z]]
             out = _top_sum(leaving, max_moves)
-            into = min(_top_sum(coming, max_moves), room[z, r])
+            into = _top_sum(coming, max_moves)
+            if a.usage is None:  # room is in requests: it caps what may come only when balancing them
+                into = min(into, room[z, r])
             lo[i] = (zone_load[z, r] - out) / zone_cap[z, r]
             hi[i] = (zone_load[z, r] + into) / zone_cap[z, r]
         spread = min_spread(lo, hi, zone_cap[zones, r], float(zone_load[zones, r].sum()))
         best = max(best, spread)
     # LP round-off must not turn a bound into a claim: give back a hair.
+    if a.usage is not None:
+        return max(0.0, best - 1e-9)  # the assignment LP measures requests, not the usage balanced here
     # The assignment LP (all resources together, integral fits) is stronger where it is affordable.
     return max(0.0, best - 1e-9, assignment_bound(a, max_moves))

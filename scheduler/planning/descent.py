@@ -175,9 +175,9 @@ class Descent:
             self.budget.spend(idx.size)
             if src not in leaving:
                 # the source side of every move out of src, shared by all destinations
-                us_all = u[src] - a.req[idx] * s.inv_cap[src]
+                us_all = u[src] - a.balance[idx] * s.inv_cap[src]
                 us_all[:, ~s.has[src]] = np.nan
-                leaving[src] = (a.req[idx], us_all, np.nansum((us_all - self.ubar) ** 2, axis=1))
+                leaving[src] = (a.balance[idx], us_all, np.nansum((us_all - self.ubar) ** 2, axis=1))
             need, us, qs = leaving[src]
             ok = a.allowed[idx, dst]
             sub = idx
@@ -230,7 +230,7 @@ class Descent:
         u = s.utilization()
         before = self.key
         src = s.zone_of(w)
-        need = self.a.req[w]
+        need = self.a.balance[w]
         u[src] -= need * s.inv_cap[src]
         u[dst] += need * s.inv_cap[dst]
         after = measure(u, self.ubar)
@@ -296,7 +296,7 @@ class Descent:
                 if ia.size == 0 or ib.size == 0:
                     continue
                 self.budget.spend(ia.size * ib.size)
-                delta = a.req[ia][:, None, :] - a.req[ib][None, :, :]  # (na, nb, R) net flow a -> b
+                delta = a.balance[ia][:, None, :] - a.balance[ib][None, :, :]  # (na, nb, R) net flow a -> b
                 ua = u[za] - delta * s.inv_cap[za]
                 ub = u[zb] + delta * s.inv_cap[zb]
                 new = np.broadcast_to(u, (*delta.shape[:2], *u.shape)).copy()
@@ -316,7 +316,7 @@ class Descent:
         """At most SWAP_SIDE of ``idx``, the biggest relative to an average zone."""
         if idx.size <= SWAP_SIDE:
             return idx
-        size = (self.a.req[idx] * self.s.inv_cap.mean(axis=0)).sum(axis=1)
+        size = (self.a.balance[idx] * self.s.inv_cap.mean(axis=0)).sum(axis=1)
         return idx[np.argsort(-size)[:SWAP_SIDE]]
 
     def _try_pair(self, first: int, second: int) -> bool:

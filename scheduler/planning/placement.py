@@ -149,8 +149,8 @@ class PlacementState:
         self.free[h] -= need
         for host in (old, h):
             self.receiving[host] = a.schedulable[host] and bool(np.all(self.free[host] >= 0))
-        self.zone_load[src] -= need
-        self.zone_load[dst] += need
+        self.zone_load[src] -= a.balance[w]
+        self.zone_load[dst] += a.balance[w]
         t = a.tenant[w]
         if t >= 0:
             self.tenant_use[t, src] -= need

@@ -6,8 +6,9 @@ departs from the plan, the loop that ``govcloud serve`` runs); :func:`planner` m
 
 from __future__ import annotations
 
+import dataclasses
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 from scheduler.model.inventory import Inventory
 from scheduler.model.plan import Plan
@@ -28,22 +29,30 @@ def rebalance(
     max_moves: int | None = None,
     time_limit: float = 10.0,
     progress: Progress | None = None,
+    usage: Mapping[str, Mapping[str, float]] | None = None,
 ) -> Plan:
     """A safe plan of moves that lowers the zone imbalance of ``inv`` as far as ``strategy`` can.
 
     ``heuristic`` scales to production inventories; ``exact`` solves a MILP with HiGHS (for small and
     medium inventories, within ``time_limit`` seconds) and keeps the better of its plan and the
     heuristic's. Every plan carries a proven lower bound on the best reachable imbalance.
+
+    With ``usage`` (workload -> resource -> measured amount) the zones are balanced on usage over
+    physical capacity instead of requests over capacity; capacity, quotas and every other rule still
+    hold on requests. Only the heuristic balances usage.
     """
     started = time.monotonic()
     chosen = strategy_named(strategy)
     if max_moves is not None and max_moves < 0:
         raise ValueError("max_moves must be >= 0")
-    arrays = to_arrays(inv)
+    if usage is not None and strategy != DEFAULT:
+        raise ValueError(f"balancing by usage needs the {DEFAULT} strategy, not {strategy}")
+    basis = "requests" if usage is None else "usage"
+    arrays = to_arrays(inv, usage)
     before = snapshot(arrays, arrays.host_of)
     bound = zone_lower_bound(arrays, max_moves)
     if max_moves == 0 or before.imbalance <= 1e-9:
-        return finish(
+        plan = finish(
             inv,
             arrays,
             [],
@@ -53,15 +62,18 @@ def rebalance(
             method=strategy,
             started=started,
         )
-    problem = Problem(inv, arrays, before, bound, max_moves, time_limit, progress, started)
-    return chosen(problem)
+    else:
+        plan = chosen(Problem(inv, arrays, before, bound, max_moves, time_limit, progress, started))
+    return plan if basis == "requests" else dataclasses.replace(plan, basis=basis)
 
 
-def planner(strategy: str = DEFAULT, time_limit: float = 10.0) -> Planner:
-    """A :data:`Planner` that rebalances with ``strategy`` within ``time_limit`` seconds."""
+def planner(
+    strategy: str = DEFAULT, time_limit: float = 10.0, usage: Mapping[str, Mapping[str, float]] | None = None
+) -> Planner:
+    """A :data:`Planner` that rebalances with ``strategy`` within ``time_limit`` seconds (on ``usage``, if given)."""
     strategy_named(strategy)  # an unknown name fails here, not at the first re-plan
 
     def plan(inv: Inventory, max_moves: int | None) -> Plan:
-        return rebalance(inv, strategy=strategy, max_moves=max_moves, time_limit=time_limit)
+        return rebalance(inv, strategy=strategy, max_moves=max_moves, time_limit=time_limit, usage=usage)
 
     return plan
