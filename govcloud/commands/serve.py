@@ -165,6 +165,7 @@ def serve(
     mode = "planning and applying" if apply else "planning only"
     err.print(
         f"serving metrics on http://{listen}/metrics; {mode} every {interval:g}s from {source!r}",
+        markup=False,
         highlight=False,
         soft_wrap=True,
     )
