@@ -46,6 +46,10 @@ _DURATION = re.compile(r"(\d+(?:\.\d+)?)(ms|s|m|h|d)")
 _SECONDS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0}
 
 
+MAX_INTERVAL = 30 * 86400.0
+"""The longest --interval (beyond it the wait would overflow the platform's timeout)."""
+
+
 def parse_duration(text: str) -> float:
     """``60s``, ``5m``, ``1h``, ``1h30m``, ``500ms`` -> seconds (> 0); argparse reports a ValueError."""
     parts = _DURATION.findall(text)
@@ -54,6 +58,8 @@ def parse_duration(text: str) -> float:
     seconds = sum(float(n) * _SECONDS[u] for n, u in parts)
     if seconds <= 0:
         raise argparse.ArgumentTypeError(f"{text!r}: the duration must be more than zero")
+    if seconds > MAX_INTERVAL:
+        raise argparse.ArgumentTypeError(f"{text!r}: the duration must be at most 30d")
     return seconds
 
 
@@ -102,6 +108,8 @@ def run(args: argparse.Namespace) -> int:
         if source_kind(args) == "inventory" and not Path(args.inventory).is_file():
             raise SourceError(f"{args.inventory}: no such file")
         source = source_from_args(args)
+        if source_kind(args) == "inventory":
+            source.load()  # an invalid file is bad input at start, not a loop logging errors forever
         planner = planner_from_args(args)
         apply = live_applier(args, source, planner) if args.apply else None
     except SOURCE_ERRORS as error:
