@@ -98,7 +98,10 @@ def _parse_yaml(text: str, source: str) -> tuple[object, dict[FieldPath, int]]:
         raise SpecError([Problem((), "the file is empty", file=source)])
     lines: dict[FieldPath, int] = {}
     duplicates: list[Problem] = []
-    _walk(node, (), lines, duplicates)
+    try:
+        _walk(node, (), lines, duplicates)
+    except RecursionError:
+        raise SpecError([Problem((), "nested too deeply", file=source, line=1)]) from None
     if duplicates:
         raise SpecError([replace(p, file=source) for p in duplicates])
     try:

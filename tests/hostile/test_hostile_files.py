@@ -53,6 +53,7 @@ STACK_CASES = [
     ("deep-flow", "[" * 100_000, ":1: (top level): "),
     ("deep-block", "- " * 100_000 + "x\n", ":1: (top level): "),
     ("deep-balanced", "a: " + "[" * 900 + "]" * 900, "a: unknown key"),
+    ("deep-999", "a: " + "[" * 999 + "]" * 999, ":1: (top level): nested too deeply"),
     ("alias-bomb", BOMB, "aliases expand to more than"),
     ("self-alias", "a: &a [*a]\n", "an alias refers to the node that contains it"),
     ("cores-inf", DEV_STACK.replace("cores: 96", "cores: .inf", 1), "tenants[0].quotas.compute.cores"),
