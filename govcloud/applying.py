@@ -127,6 +127,7 @@ def apply_from_args(
         why = f" ({step.reason})" if step.reason else ""
         err.print(
             f"{step.status}: {move.workload} {move.from_host} -> {move.to_host}{why}",
+            markup=False,
             highlight=False,
             soft_wrap=True,
         )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 
@@ -61,6 +62,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return bad_input(str(problem) for problem in error.problems)
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        # The reader left (`govcloud inventory | head -1`): stop quietly, as a SIGPIPE'd tool does;
+        # point stdout at /dev/null so flushing it at exit cannot raise again.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 141
 
 
 if __name__ == "__main__":

@@ -9,6 +9,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 
 from govcloud.exit_codes import ExitCode
 
@@ -27,7 +28,7 @@ def bad_input(problems: Iterable[str]) -> int:
     """Print each problem as an ``error:`` line on stderr (no traceback); the bad-input exit code."""
     err = make_console(stderr=True)
     for problem in problems:
-        err.print(f"[bold red]error[/]: {problem}", highlight=False, soft_wrap=True)
+        err.print(f"[bold red]error[/]: {escape(problem)}", highlight=False, soft_wrap=True)
     return ExitCode.BAD_INPUT
 
 

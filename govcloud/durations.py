@@ -18,3 +18,15 @@ def parse_duration(text: str) -> float:
     if seconds <= 0:
         raise argparse.ArgumentTypeError(f"{text!r}: the duration must be more than zero")
     return seconds
+
+
+MAX_INTERVAL = 30 * 86400.0
+"""The longest loop interval (beyond it the wait would overflow the platform's timeout)."""
+
+
+def parse_interval(text: str) -> float:
+    """A loop interval: a duration of at most 30 days."""
+    seconds = parse_duration(text)
+    if seconds > MAX_INTERVAL:
+        raise argparse.ArgumentTypeError(f"{text!r}: the interval must be at most 30d")
+    return seconds

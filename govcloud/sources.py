@@ -87,8 +87,25 @@ def source_kind(args: argparse.Namespace) -> str:
     return "inventory"
 
 
+_OPTIONS_OF = {
+    "openstack": (("stack", "--stack"), ("os_cloud", "--os-cloud")),
+    "kubernetes": (("kubeconfig", "--kubeconfig"), ("kube_context", "--kube-context")),
+}
+
+
+def check_source_options(args: argparse.Namespace) -> None:
+    """SourceError when an option of one source is given with another (it would be ignored)."""
+    kind = source_kind(args)
+    flag = {"inventory": "--inventory", "openstack": "--openstack", "kubernetes": "--kubernetes"}[kind]
+    for owner, options in _OPTIONS_OF.items():
+        for attribute, option in options:
+            if owner != kind and getattr(args, attribute, None) is not None:
+                raise SourceError(f"{option} does not combine with {flag} (it is an option of --{owner})")
+
+
 def source_from_args(args: argparse.Namespace) -> InventorySource:
-    """The inventory source the options name."""
+    """The inventory source the options name (SourceError for options that do not combine)."""
+    check_source_options(args)
     kind = source_kind(args)
     if kind == "kubernetes":
         from scheduler.adapters.kubernetes.source import KubernetesSource

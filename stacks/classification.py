@@ -5,9 +5,9 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import Field, NonNegativeInt, PositiveInt
+from pydantic import Field
 
-from stacks.base import SpecModel
+from stacks.base import Count, PositiveCount, SpecModel
 from stacks.names import ShortName
 from stacks.region import SiteRole
 
@@ -23,11 +23,11 @@ class Level(StrEnum):
 class Protection(SpecModel):
     """What a classification level demands of the data it covers."""
 
-    replicas: Annotated[NonNegativeInt, Field(le=8)] = Field(
+    replicas: Annotated[Count, Field(le=8)] = Field(
         description="Remote backup replicas kept outside the home region."
     )
     site: SiteRole = Field(default=SiteRole.BACKUP, description="Kind of site the replicas must live in.")
-    rpo_minutes: PositiveInt = Field(description="Recovery point objective: the most data loss allowed.")
+    rpo_minutes: PositiveCount = Field(description="Recovery point objective: the most data loss allowed.")
     encryption: bool = Field(default=False, description="Volumes must be encrypted with Barbican keys.")
     zones: tuple[ShortName, ...] | None = Field(
         default=None, description="Zones this data may live in; absent means every zone."

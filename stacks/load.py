@@ -12,8 +12,15 @@ import yaml
 from pydantic import ValidationError
 
 from stacks.check import check_stack
+from stacks.input_file import InputError, MiB, compose_yaml, construct_yaml, read_text
 from stacks.problem import FieldPath, Problem, Severity, SpecError
 from stacks.spec import StackSpec
+
+MAX_STACK_BYTES = 64 * MiB
+"""The largest stack file read (prod.yaml, 44 agencies, is about 30 KiB)."""
+
+MAX_STACK_NODES = 1_000_000
+"""The most YAML nodes a stack may have with its aliases expanded (the line map walks them expanded)."""
 
 
 @dataclass(frozen=True)
@@ -34,13 +41,9 @@ def load_stack(path: str | Path) -> LoadedStack:
     """Read, type-check and rule-check a stack file. Raises SpecError naming file, line and field."""
     source = str(path)
     try:
-        text = Path(path).read_text(encoding="utf-8")
-    except OSError as error:
-        raise SpecError(
-            [Problem((), f"cannot read the file: {error.strerror or error}", file=source)]
-        ) from None
-    except UnicodeDecodeError as error:
-        raise SpecError([Problem((), f"not UTF-8 text: {error.reason}", file=source)]) from None
+        text = read_text(path, MAX_STACK_BYTES)
+    except InputError as error:
+        raise SpecError([Problem((), error.reason, file=source)]) from None
     return parse_stack(text, source)
 
 
@@ -88,21 +91,23 @@ def _locate(problem: Problem, source: str, lines: dict[FieldPath, int]) -> Probl
 def _parse_yaml(text: str, source: str) -> tuple[object, dict[FieldPath, int]]:
     """The document's data and the 1-based line of every field path in it."""
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        reason = getattr(error, "problem", None) or str(error)
-        raise SpecError(
-            [Problem((), f"malformed YAML: {reason}", file=source, line=mark.line + 1 if mark else None)]
-        ) from None
+        node = compose_yaml(text, max_nodes=MAX_STACK_NODES)
+    except InputError as error:
+        raise SpecError([Problem((), error.reason, file=source, line=error.line)]) from None
     if node is None:
         raise SpecError([Problem((), "the file is empty", file=source)])
     lines: dict[FieldPath, int] = {}
     duplicates: list[Problem] = []
-    _walk(node, (), lines, duplicates)
+    try:
+        _walk(node, (), lines, duplicates)
+    except RecursionError:
+        raise SpecError([Problem((), "nested too deeply", file=source, line=1)]) from None
     if duplicates:
         raise SpecError([replace(p, file=source) for p in duplicates])
-    data = yaml.safe_load(text)
+    try:
+        data = construct_yaml(node)
+    except InputError as error:
+        raise SpecError([Problem((), error.reason, file=source, line=error.line)]) from None
     if not isinstance(data, dict):
         raise SpecError([Problem((), "the top level must be a mapping", file=source, line=1)])
     return data, lines
@@ -113,7 +118,7 @@ def _walk(node: yaml.Node, path: FieldPath, lines: dict[FieldPath, int], duplica
     if isinstance(node, yaml.MappingNode):
         seen: set[object] = set()
         for key_node, value_node in node.value:
-            key = key_node.value
+            key = key_node.value if isinstance(key_node, yaml.ScalarNode) else key_node.start_mark.line
             if key in seen:
                 duplicates.append(
                     Problem(

@@ -6,9 +6,9 @@ from enum import StrEnum
 from ipaddress import IPv4Network, IPv6Network
 from typing import Annotated
 
-from pydantic import BeforeValidator, Field, NonNegativeInt, PositiveFloat, field_validator, model_validator
+from pydantic import BeforeValidator, Field, field_validator, model_validator
 
-from stacks.base import SpecModel
+from stacks.base import Count, Ratio, SpecModel
 from stacks.names import ShortName
 
 
@@ -40,17 +40,17 @@ class SiteRole(StrEnum):
 class ZoneCapacity(SpecModel):
     """Physical capacity of one zone, before overcommit."""
 
-    vcpu: NonNegativeInt
-    ram_gib: NonNegativeInt
-    volume_gib: NonNegativeInt
+    vcpu: Count
+    ram_gib: Count
+    volume_gib: Count
 
 
 class Overcommit(SpecModel):
     """Allocation ratio per resource: how much may be promised per unit of physical capacity."""
 
-    vcpu: PositiveFloat = 1.0
-    ram: PositiveFloat = 1.0
-    volume: PositiveFloat = 1.0
+    vcpu: Ratio = 1.0
+    ram: Ratio = 1.0
+    volume: Ratio = 1.0
 
 
 class Zone(SpecModel):

@@ -5,37 +5,37 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import ByteSize, Field, NonNegativeInt, PositiveInt
+from pydantic import Field
 
-from stacks.base import SpecModel
+from stacks.base import Bytes, Count, PositiveCount, SpecModel
 from stacks.classification import Level
 from stacks.names import GroupName, ShortName
 
 
 class ComputeQuota(SpecModel):
-    cores: NonNegativeInt
-    ram_gib: NonNegativeInt
-    instances: NonNegativeInt
+    cores: Count
+    ram_gib: Count
+    instances: Count
 
 
 class NetworkQuota(SpecModel):
-    networks: NonNegativeInt
-    subnets: NonNegativeInt
-    ports: NonNegativeInt
-    routers: NonNegativeInt
-    security_groups: NonNegativeInt
-    floating_ips: NonNegativeInt
+    networks: Count
+    subnets: Count
+    ports: Count
+    routers: Count
+    security_groups: Count
+    floating_ips: Count
 
 
 class BlockStorageQuota(SpecModel):
-    volumes: NonNegativeInt
-    gigabytes: NonNegativeInt
-    snapshots: NonNegativeInt
-    backups: NonNegativeInt
+    volumes: Count
+    gigabytes: Count
+    snapshots: Count
+    backups: Count
 
 
 class ObjectStorageQuota(SpecModel):
-    bytes: ByteSize = Field(description='Swift account byte quota; "10TiB" or a number of bytes.')
+    bytes: Bytes = Field(description='Swift account byte quota; "10TiB" or a number of bytes.')
 
 
 class Quotas(SpecModel):
@@ -79,11 +79,11 @@ class Groups(SpecModel):
 class BackupOverride(SpecModel):
     """A tenant's own backup settings, replacing its classification's defaults field by field."""
 
-    replicas: Annotated[NonNegativeInt, Field(le=8)] | None = None
+    replicas: Annotated[Count, Field(le=8)] | None = None
     regions: tuple[ShortName, ...] | None = Field(
         default=None, description="Regions to hold the replicas, in order; default: every backup-site region."
     )
-    rpo_minutes: PositiveInt | None = None
+    rpo_minutes: PositiveCount | None = None
 
 
 class Tenant(SpecModel):

@@ -24,7 +24,7 @@ from govcloud.applying import (
     source_error,
 )
 from govcloud.console import bad_input, make_console
-from govcloud.durations import parse_duration
+from govcloud.durations import parse_interval
 from govcloud.exit_codes import ExitCode
 from govcloud.sources import (
     SourceError,
@@ -80,7 +80,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--interval",
         metavar="DURATION",
-        type=parse_duration,
+        type=parse_interval,
         default=60.0,
         help="time between iterations, e.g. 30s, 5m, 1h (default 60s)",
     )
@@ -89,7 +89,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--forecast-interval",
         metavar="DURATION",
-        type=parse_duration,
+        type=parse_interval,
         default=3600.0,
         help="with --prometheus: time between capacity forecasts (default 1h)",
     )
@@ -102,6 +102,8 @@ def run(args: argparse.Namespace) -> int:
         if source_kind(args) == "inventory" and not Path(args.inventory).is_file():
             raise SourceError(f"{args.inventory}: no such file")
         source = source_from_args(args)
+        if source_kind(args) == "inventory":
+            source.load()  # an invalid file is bad input at start, not a loop logging errors forever
         planner = planner_from_args(args)
         apply = live_applier(args, source, planner) if args.apply else None
     except SOURCE_ERRORS as error:
@@ -179,6 +181,7 @@ def serve(
     mode = "planning and applying" if apply else "planning only"
     err.print(
         f"serving metrics on http://{listen}/metrics; {mode} every {interval:g}s from {source!r}",
+        markup=False,
         highlight=False,
         soft_wrap=True,
     )

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 
+from rich.markup import escape
+
 from govcloud.console import make_console
 from govcloud.exit_codes import ExitCode
 from govcloud.views.stack import render_stack_summary
@@ -32,7 +34,9 @@ def run(args: argparse.Namespace) -> int:
     if not args.quiet:
         render_stack_summary(console, stack)
     for warning in stack.warnings:
-        make_console(stderr=True).print(f"[yellow]warning[/]: {warning}", highlight=False, soft_wrap=True)
+        make_console(stderr=True).print(
+            f"[yellow]warning[/]: {escape(str(warning))}", highlight=False, soft_wrap=True
+        )
     if args.strict and stack.warnings:
         return ExitCode.FINDINGS
     return ExitCode.OK

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from scheduler.apply.journal import DONE, FAILED, SKIPPED, UNKNOWN
@@ -26,17 +27,17 @@ def render_apply(console: Console, report: ApplyReport) -> None:
         )
         table.add_row(
             str(number),
-            move.workload,
-            f"{move.from_host} ({move.from_zone})",
-            f"{move.to_host} ({move.to_zone})",
+            escape(move.workload),
+            escape(f"{move.from_host} ({move.from_zone})"),
+            escape(f"{move.to_host} ({move.to_zone})"),
             status,
-            step.reason or "",
+            escape(step.reason or ""),
         )
     console.print(table)
     for note in report.replans:
-        console.print(f"[yellow]re-planned[/]: {note}", highlight=False, soft_wrap=True)
+        console.print(f"[yellow]re-planned[/]: {escape(str(note))}", highlight=False, soft_wrap=True)
     if report.stopped:
-        console.print(f"[yellow]stopped[/]: {report.stopped}", highlight=False, soft_wrap=True)
+        console.print(f"[yellow]stopped[/]: {escape(str(report.stopped))}", highlight=False, soft_wrap=True)
     counts = ", ".join(
         f"{report.count(status)} {status}"
         for status in (WOULD_MOVE, DONE, SKIPPED, FAILED, UNKNOWN)
@@ -45,7 +46,7 @@ def render_apply(console: Console, report: ApplyReport) -> None:
     verb = "would reach" if report.dry_run else "now"
     console.print(
         f"{counts or 'no moves'}; imbalance {report.before:.4f} -> {verb} {report.after:.4f}; "
-        f"journal {report.journal}",
+        f"journal {escape(str(report.journal))}",
         highlight=False,
         soft_wrap=True,
     )

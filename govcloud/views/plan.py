@@ -4,6 +4,7 @@ the imbalance, the proven bound and the gap."""
 from __future__ import annotations
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from scheduler.model.plan import Plan
@@ -36,7 +37,12 @@ def utilization_table(plan: Plan, title: str = "Zone utilization") -> Table:
         for i, (resource, value) in enumerate(row.items()):
             new = after.get(resource, value)
             table.add_row(
-                zone if i == 0 else "", resource, f"{value:.1%}", bar(value), f"{new:.1%}", bar(new)
+                escape(zone) if i == 0 else "",
+                escape(resource),
+                f"{value:.1%}",
+                bar(value),
+                f"{new:.1%}",
+                bar(new),
             )
     return table
 
@@ -49,10 +55,10 @@ def moves_table(plan: Plan, limit: int = 60) -> Table:
     for i, move in enumerate(plan.moves[:limit], start=1):
         table.add_row(
             str(i),
-            move.workload,
-            move.tenant or "-",
-            f"{move.from_host} ({move.from_zone})",
-            f"{move.to_host} ({move.to_zone})",
+            escape(move.workload),
+            escape(move.tenant or "-"),
+            escape(f"{move.from_host} ({move.from_zone})"),
+            escape(f"{move.to_host} ({move.to_zone})"),
         )
     if len(plan.moves) > limit:
         table.add_row("…", f"{len(plan.moves) - limit} more (see --json)", "", "", "")
@@ -62,7 +68,7 @@ def moves_table(plan: Plan, limit: int = 60) -> Table:
 def render_plan(console: Console, plan: Plan, source: str) -> None:
     """Print a plan: utilization, moves, imbalance with bound and gap, and its note."""
     measure = "measured usage / physical capacity" if plan.basis == "usage" else "requests / capacity"
-    console.print(utilization_table(plan, f"Zone utilization ({measure}), {source}"))
+    console.print(utilization_table(plan, f"Zone utilization ({measure}), {escape(source)}"))
     if plan.moves:
         console.print(moves_table(plan))
     line = f"Imbalance [bold]{plan.before.imbalance:.4f}[/] → [bold]{plan.after.imbalance:.4f}[/]"
@@ -73,13 +79,13 @@ def render_plan(console: Console, plan: Plan, source: str) -> None:
     line += f"   {len(plan.moves)} moves   {plan.method}, {plan.seconds:.2f} s"
     console.print(line, highlight=False)
     if plan.reason:
-        console.print(f"[yellow]note[/]: {plan.reason}", highlight=False, soft_wrap=True)
+        console.print(f"[yellow]note[/]: {escape(plan.reason)}", highlight=False, soft_wrap=True)
 
 
 def render_drain(console: Console, result: DrainResult, source: str) -> None:
     """Print a drain: its plan, or what cannot fit per tenant and resource and why per workload."""
     if result.plan is not None:
-        console.print(f"[green]Zone {result.zone} can be emptied[/]: {result.placed} workloads move.")
+        console.print(f"[green]Zone {escape(result.zone)} can be emptied[/]: {result.placed} workloads move.")
         render_plan(console, result.plan, source)
         rest = result.extra.get("imbalance_without_zone")
         if rest is not None:
@@ -87,13 +93,13 @@ def render_drain(console: Console, result: DrainResult, source: str) -> None:
         return
     if result.refused is not None:
         console.print(
-            f"[red]Zone {result.zone} is not drained[/]: every workload found room, but the safety gate "
-            f"refused the plan ({result.refused}); no plan is produced.",
+            f"[red]Zone {escape(result.zone)} is not drained[/]: every workload found room, but the safety "
+            f"gate refused the plan ({escape(str(result.refused))}); no plan is produced.",
             highlight=False,
         )
         return
     console.print(
-        f"[red]Zone {result.zone} cannot be emptied[/]: {len(result.shortfalls)} of {result.to_move} "
+        f"[red]Zone {escape(result.zone)} cannot be emptied[/]: {len(result.shortfalls)} of {result.to_move} "
         "workloads have nowhere to go (no plan is produced).",
         highlight=False,
     )
@@ -103,8 +109,8 @@ def render_drain(console: Console, result: DrainResult, source: str) -> None:
     for row in result.by_tenant:
         missing = max(0.0, row.needed - row.room)
         table.add_row(
-            row.tenant,
-            row.resource,
+            escape(row.tenant),
+            escape(row.resource),
             f"{row.needed:g}",
             f"{row.room:g}",
             f"[red]{missing:g}[/]" if missing else "0 (rules, packing)",
@@ -114,5 +120,5 @@ def render_drain(console: Console, result: DrainResult, source: str) -> None:
     why.add_column("workload")
     why.add_column("reasons")
     for short in result.shortfalls:
-        why.add_row(short.workload, "\n".join(short.reasons))
+        why.add_row(escape(short.workload), escape("\n".join(short.reasons)))
     console.print(why)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from stacks import LoadedStack
@@ -18,7 +19,9 @@ def render_stack_summary(console: Console, stack: LoadedStack) -> None:
     """Print a valid stack: regions and zones, quotas against capacity, and the address plan."""
     spec = stack.spec
     title = spec.cloud.display_name or spec.cloud.name
-    console.print(f"[bold]{title}[/] ({spec.cloud.name}) from {stack.source}: [green]valid[/]")
+    console.print(
+        f"[bold]{escape(title)}[/] ({escape(spec.cloud.name)}) from {escape(stack.source)}: [green]valid[/]"
+    )
 
     regions = Table(title="Regions and zones (capacity x overcommit)", title_justify="left")
     for column in ("region", "role", "IPv6", "IPv4", "zone"):
@@ -28,10 +31,15 @@ def render_stack_summary(console: Console, stack: LoadedStack) -> None:
     for region in spec.regions:
         zones = region.zones or (None,)
         for i, zone in enumerate(zones):
-            head = (region.name, region.role.value, str(region.ipv6_prefix), str(region.ipv4_prefix or "-"))
+            head = (
+                escape(region.name),
+                region.role.value,
+                str(region.ipv6_prefix),
+                str(region.ipv4_prefix or "-"),
+            )
             regions.add_row(
                 *(head if i == 0 else ("",) * 4),
-                zone.name if zone else "(object storage only)",
+                escape(zone.name) if zone else "(object storage only)",
                 _capacity(zone.capacity.vcpu, zone.overcommit.vcpu) if zone else "",
                 _capacity(zone.capacity.ram_gib, zone.overcommit.ram) if zone else "",
                 _capacity(zone.capacity.volume_gib, zone.overcommit.volume) if zone else "",
@@ -53,8 +61,8 @@ def render_stack_summary(console: Console, stack: LoadedStack) -> None:
             continue
         style = "red" if row.ratio > 1 else ("yellow" if row.ratio > 0.85 else "")
         totals.add_row(
-            row.region,
-            f"{row.resource} ({row.unit})",
+            escape(row.region),
+            escape(f"{row.resource} ({row.unit})"),
             f"{row.promised:,.0f}",
             f"{row.allocatable:,.0f}",
             f"[{style}]{row.ratio:.0%}[/]" if style else f"{row.ratio:.0%}",
@@ -72,18 +80,18 @@ def render_stack_summary(console: Console, stack: LoadedStack) -> None:
     for tenant, prefixes in zip(spec.tenants, address_plan(spec), strict=True):
         backup = backup_plan(spec, tenant)
         plan.add_row(
-            f"{tenant.name}\n{tenant.display_name}",
+            escape(f"{tenant.name}\n{tenant.display_name}"),
             tenant.classification.value,
             str(tenant.slot),
-            f"({tenant.home_region})",
+            escape(f"({tenant.home_region})"),
             str(prefixes.ipv6),
             str(prefixes.ipv4 or "-"),
-            _replicas(backup.replica_regions),
+            escape(_replicas(backup.replica_regions)),
             end_section=not prefixes.networks,
         )
         for i, net in enumerate(prefixes.networks):
             plan.add_row(
-                "", "", "", net.network, str(net.ipv6), str(net.ipv4 or "-"), "",
+                "", "", "", escape(net.network), str(net.ipv6), str(net.ipv4 or "-"), "",
                 end_section=i == len(prefixes.networks) - 1,
             )  # fmt: skip
     console.print(plan)

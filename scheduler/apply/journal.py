@@ -17,11 +17,13 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, BinaryIO, TextIO
 
 from scheduler.model.move import Move
 
 VERSION = 1
+MAX_JOURNAL_BYTES = 1024 * 1024 * 1024
+"""The largest journal read (a run of 100k moves writes about 60 MiB)."""
 # Outcome statuses. "done": the workload runs on the target; "failed": the executor gave up (or the
 # workload was found elsewhere); "skipped": not attempted (unsafe, over a limit); "unknown": the
 # workload vanished from the live state after its intent, so it is neither retried nor counted done.
@@ -71,8 +73,13 @@ class RunState:
 
 
 def _apply_record(runs: list[RunState], record: Mapping[str, Any]) -> None:
+    if not isinstance(record, Mapping):
+        raise ValueError("not a JSON object")
     event = record["event"]
     if event == "run":
+        for key in ("moves", "before"):
+            if key not in record["plan"]:
+                raise ValueError(f"run record whose plan has no {key!r}")
         runs.append(
             RunState(
                 run=str(record["run"]),
@@ -92,6 +99,14 @@ def _apply_record(runs: list[RunState], record: Mapping[str, Any]) -> None:
         move = Move.from_json(record["move"])
         if record["status"] not in STATUSES:
             raise ValueError(f"unknown status {record['status']!r}")
+        intent = state.intents.get(move.workload)
+        if record["status"] != SKIPPED:  # only a skipped move is settled without being attempted
+            if intent is None:
+                raise ValueError(f"{record['status']} outcome for {move.workload!r} without its intent")
+            if intent[0].to_host != move.to_host:
+                raise ValueError(
+                    f"outcome for {move.workload!r} on {move.to_host!r}, its intent was {intent[0].to_host!r}"
+                )
         state.outcomes[move.workload] = Outcome(move, record["status"], record.get("reason"))
     elif event == "replan":
         done = [m for m in state.moves if m.workload in state.outcomes]
@@ -118,11 +133,33 @@ class Journal:
     def read(cls, path: str | Path) -> list[RunState]:
         """The runs recorded in ``path`` (empty when it does not exist), without locking or repairing."""
         journal = cls(path)
-        if not journal.path.exists():
+        parent = journal.path.parent
+        if parent.exists() and not parent.is_dir():
+            raise JournalError(f"{journal.path}: cannot read the journal: {parent} is not a folder")
+        if not journal.path.exists() and not journal.path.is_symlink():
             return []
-        with journal.path.open("r", encoding="utf-8") as handle:
-            journal._load(handle.read())
+        try:
+            with journal.path.open("rb") as handle:
+                journal._load(journal._text(handle))
+        except OSError as error:
+            raise JournalError(
+                f"{journal.path}: cannot read the journal: {error.strerror or error}"
+            ) from None
         return journal.runs
+
+    def _text(self, handle: BinaryIO) -> str:
+        """The whole journal as text: at most MAX_JOURNAL_BYTES, UTF-8 (the bad line named)."""
+        data = handle.read(MAX_JOURNAL_BYTES + 1)
+        if len(data) > MAX_JOURNAL_BYTES:
+            raise JournalError(
+                f"{self.path}: the journal is larger than {MAX_JOURNAL_BYTES // 2**20} MiB; "
+                "start a new one (--journal)"
+            )
+        try:
+            return data.decode("utf-8")
+        except UnicodeDecodeError as error:
+            line = data[: error.start].count(b"\n") + 1
+            raise JournalError(f"{self.path}: line {line}: not UTF-8 ({error.reason})") from None
 
     def _load(self, text: str) -> int:
         """Parse ``text``; returns the length of its intact prefix (a torn last line is left out)."""
@@ -141,7 +178,7 @@ class Journal:
                     # No newline after it: the write was cut short even if the JSON happens to parse.
                     raise ValueError("record without its newline")
                 _apply_record(self.runs, record)
-            except (ValueError, KeyError, TypeError, AttributeError) as error:
+            except (ValueError, KeyError, TypeError, AttributeError, RecursionError) as error:
                 if last:
                     break
                 raise JournalError(
@@ -152,17 +189,23 @@ class Journal:
 
     def open(self) -> Journal:
         """Lock the file (creating it and its directory), read it and cut off a torn last line."""
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        handle = self.path.open("a+", encoding="utf-8")
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            handle = self.path.open("a+", encoding="utf-8")
+        except OSError as error:
+            raise JournalError(f"{self.path}: cannot open the journal: {error.strerror or error}") from None
         try:
             fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             handle.close()
             raise JournalError(f"{self.path}: another applier is using this journal") from None
-        handle.seek(0)
-        text = handle.read()
         try:
+            with self.path.open("rb") as raw:
+                text = self._text(raw)
             good = self._load(text)
+        except OSError as error:
+            handle.close()
+            raise JournalError(f"{self.path}: cannot read the journal: {error.strerror or error}") from None
         except JournalError:
             handle.close()
             raise

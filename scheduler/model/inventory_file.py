@@ -6,16 +6,23 @@ no inventory is produced from a file with any error.
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from scheduler.model.inventory import Host, Inventory, InventoryTenant, InventoryZone, Workload
+from stacks.input_file import (
+    InputError,
+    MiB,
+    compose_yaml,
+    construct_yaml,
+    duplicate_keys,
+    load_json,
+    read_text,
+)
 
 
 class InventoryError(Exception):
@@ -26,21 +33,31 @@ class InventoryError(Exception):
         super().__init__("\n".join(self.problems))
 
 
+MAX_INVENTORY_BYTES = 512 * MiB
+"""The largest inventory file read (a million workloads take about 200 MiB of YAML)."""
+
 INVENTORY_VERSION = 1
 """The ``version`` of the inventory format this code reads and writes (optional in a file)."""
 
 
+MAX_AMOUNT = 1e18
+"""The largest amount (capacity, request, quota cap, ratio) accepted: sums of a million stay finite."""
+
+Amount = Annotated[float, Field(allow_inf_nan=False, le=MAX_AMOUNT)]
+"""A finite number no larger than :data:`MAX_AMOUNT` (its lower bound is checked with the entry)."""
+
+
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class HostEntry(_Model):
     """A host: unique name, capacity per resource (>= 0), and whether it may receive workloads."""
 
     name: str = Field(min_length=1)
-    capacity: dict[str, float] = Field(description="resource -> capacity (>= 0), any resource names")
+    capacity: dict[str, Amount] = Field(description="resource -> capacity (>= 0), any resource names")
     schedulable: bool = Field(True, description="false = cordoned: may not receive workloads")
-    allocation_ratio: dict[str, float] = Field(
+    allocation_ratio: dict[str, Amount] = Field(
         default_factory=dict,
         description="resource -> overcommit ratio (> 0, default 1.0): capacity is after overcommit, "
         "physical capacity = capacity / ratio",
@@ -59,7 +76,7 @@ class TenantEntry(_Model):
     """A tenant (agency) and its optional quota caps per zone; an unnamed resource is unlimited."""
 
     name: str = Field(min_length=1)
-    quota: dict[str, dict[str, float]] = Field(
+    quota: dict[str, dict[str, Amount]] = Field(
         default_factory=dict, description="zone -> resource -> cap (>= 0)"
     )
 
@@ -70,7 +87,7 @@ class WorkloadEntry(_Model):
     name: str = Field(min_length=1)
     tenant: str | None = None
     host: str = Field(min_length=1, description="the host it runs on now")
-    requests: dict[str, float] = Field(
+    requests: dict[str, Amount] = Field(
         default_factory=dict, description="resource -> request (>= 0); a missing resource counts as 0"
     )
     group: str | None = Field(None, description="replicas of one service share a group")
@@ -117,19 +134,27 @@ def _require_non_negative(schema: dict[str, Any]) -> None:
 def load_inventory(path: str | Path) -> Inventory:
     """Read and check an inventory file (YAML, or JSON by its ``.json`` suffix)."""
     source = str(path)
+    is_json = source.endswith(".json")
     try:
-        text = Path(path).read_text(encoding="utf-8")
-    except OSError as error:
-        raise InventoryError([f"{source}: cannot read the file: {error.strerror or error}"]) from None
-    except UnicodeDecodeError as error:
-        raise InventoryError([f"{source}: not UTF-8 text: {error.reason}"]) from None
-    try:
-        data = json.loads(text) if source.endswith(".json") else yaml.safe_load(text)
-    except (json.JSONDecodeError, yaml.YAMLError) as error:
-        raise InventoryError(
-            [f"{source}: not valid {'JSON' if source.endswith('.json') else 'YAML'}: {error}"]
-        ) from None
+        text = read_text(path, MAX_INVENTORY_BYTES)
+        data = load_json(text) if is_json else _load_yaml(text, source)
+    except InputError as error:
+        where = source if error.line is None else f"{source}:{error.line}"
+        reason = error.reason.replace("malformed YAML", "not valid YAML")
+        raise InventoryError([f"{where}: {reason}"]) from None
     return parse_inventory(data, source)
+
+
+def _load_yaml(text: str, source: str) -> Any:
+    node = compose_yaml(text)
+    if node is None:
+        return None
+    duplicates = duplicate_keys(node)
+    if duplicates:
+        raise InventoryError(
+            [f"{source}:{d.line}: key {d.key!r} appears twice in one mapping" for d in duplicates]
+        )
+    return construct_yaml(node)
 
 
 def parse_inventory(data: Any, source: str = "<inventory>") -> Inventory:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from govcloud.commands.serve import parse_duration
+from govcloud.durations import parse_duration
 from tests.cli.process import started
 from tests.monitoring.conftest import free_port, govcloud
 from tests.monitoring.scrape import DEADLINE, wait_for

@@ -169,7 +169,7 @@ def test_unreadable_and_malformed_files(tmp_path: Path) -> None:
         load_inventory(tmp_path / "missing.yaml")
     bad = tmp_path / "bad.yaml"
     bad.write_text("zones: [\n")
-    with pytest.raises(InventoryError, match=r"bad.yaml: not valid YAML"):
+    with pytest.raises(InventoryError, match=r"bad.yaml:2: not valid YAML"):
         load_inventory(bad)
     scalar = tmp_path / "scalar.json"
     scalar.write_text("42")
