@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: demo test lint venv system-deps prometheus chromium openstack-deps bench bench-peer clean
+.PHONY: demo test lint venv engine system-deps prometheus chromium openstack-deps bench bench-peer clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -m venv $(VENV) 2>/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv && $(PYTHON) -m venv $(VENV); }
@@ -24,8 +24,13 @@ lint: venv
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-test: venv system-deps lint
+test: venv engine system-deps lint
 	$(BIN)/pytest
+
+# The Pulumi engine and plugins, built from Go modules (tools/README.md) into a cache outside the
+# repository; prints the bin directory. A no-op when built; the first build takes about half an hour.
+engine:
+	@bash tools/engine.sh
 
 # Services and tools the tests run for real; each installs itself only when missing.
 system-deps: prometheus chromium openstack-deps
