@@ -34,6 +34,7 @@ class EncryptionArgs:
     tenant: str
     project_id: Input[str]
     region: RegionalCloud
+    barbican_key: bool = True
 
 
 class CoreEncryption(pulumi.ComponentResource):
@@ -66,6 +67,11 @@ class CoreEncryption(pulumi.ComponentResource):
             region=region.region_name,
             opts=own,
         )
+        self.volume_type_id = volume_type.id
+        if not args.barbican_key:
+            self.key_ref = None
+            self.register_outputs({"volumeTypeId": volume_type.id, "keyRef": None})
+            return
         key = openstack.keymanager.OrderV1(
             f"{name}-key",
             type="key",

@@ -8,6 +8,7 @@ import pulumi
 import pulumi_openstack as openstack
 from pulumi import InvokeOutputOptions, Output, ResourceOptions
 
+from infra.provider_config import provider_args
 from stacks.classification import Level
 from stacks.region import Region
 from stacks.tags import CLASSIFICATION, tag
@@ -59,8 +60,9 @@ def _address_pool(
 class RegionalCloud(pulumi.ComponentResource):
     """One region of the cloud. Every regional resource goes through :meth:`child_opts` and :attr:`name`.
 
-    The provider's credentials come from the usual ``OS_*`` variables or ``clouds.yaml``; its region is
-    always the stack's, never the environment's ``OS_REGION_NAME``.
+    The provider's credentials come from the stack's ``openstack:*`` config (``infra/provider_config.py``),
+    else from the usual ``OS_*`` variables or ``clouds.yaml``; its region is always the stack file's,
+    never ``openstack:region`` nor the environment's ``OS_REGION_NAME``.
     """
 
     provider: openstack.Provider
@@ -74,7 +76,12 @@ class RegionalCloud(pulumi.ComponentResource):
         super().__init__("govcloud:index:Region", region.name, None, opts)
         self.region_name = region.name
         self._roles: dict[str, Output[str]] = {}
-        self.provider = openstack.Provider(region.name, region=region.name, opts=ResourceOptions(parent=self))
+        self.provider = openstack.Provider(
+            region.name,
+            region=region.name,
+            **provider_args(pulumi.Config("openstack")),
+            opts=ResourceOptions(parent=self),
+        )
         own = self.child_opts(self)
         tags = [tag(CLASSIFICATION, args.classification)]
 

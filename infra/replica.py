@@ -98,7 +98,7 @@ class BackupReplicas(pulumi.ComponentResource):
                     "versions-of": container,
                 },
                 region=region.region_name,
-                opts=region.child_opts(self),
+                opts=region.child_opts(self, protect=True),
             )
             containers.append(
                 openstack.objectstorage.Container(
@@ -118,7 +118,9 @@ class BackupReplicas(pulumi.ComponentResource):
                         "rpo-minutes": str(plan.rpo_minutes),
                     },
                     region=region.region_name,
-                    opts=region.child_opts(self, additional_secret_outputs=["containerSyncKey"]),
+                    opts=region.child_opts(
+                        self, additional_secret_outputs=["containerSyncKey"], protect=True
+                    ),
                 )
             )
         self.register_outputs({"containers": self.container_names})

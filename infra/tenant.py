@@ -41,6 +41,7 @@ class TenantArgs:
     sync_realm: str = "govcloud"
     sync_key: Input[str] | None = None
     domain_id: str | None = None
+    barbican_keys: bool = True
 
 
 def project_tags(tenant: Tenant, backup: BackupPlan) -> list[str]:
@@ -51,6 +52,29 @@ def project_tags(tenant: Tenant, backup: BackupPlan) -> list[str]:
         tag(HOME_REGION, tenant.home_region),
         tag(BACKUP_REPLICAS, len(backup.replicas)),
     ]
+
+
+def former_name_options(name: str, former_names: tuple[str, ...]) -> ResourceOptions:
+    """Aliases for a renamed tenant: the component and every resource under it whose logical name starts
+    with the tenant's name also answer to that name with each former name in its place. A URN holds the
+    types of the parents but not their names, so a name alias is all a resource needs.
+    """
+
+    def alias_former_names(
+        args: pulumi.ResourceTransformationArgs,
+    ) -> pulumi.ResourceTransformationResult | None:
+        if not args.name.startswith(name):
+            return None
+        rest = args.name[len(name) :]
+        aliases: list[pulumi.Input[str | pulumi.Alias]] = [
+            pulumi.Alias(name=old + rest) for old in former_names
+        ]
+        return pulumi.ResourceTransformationResult(
+            args.props, ResourceOptions.merge(args.opts, ResourceOptions(aliases=aliases))
+        )
+
+    # A component's transformations apply to itself too, then to everything under it.
+    return ResourceOptions(transformations=[alias_former_names])
 
 
 def _slug(text: str) -> str:
@@ -68,9 +92,10 @@ class TenantProject(pulumi.ComponentResource):
     def __init__(self, args: TenantArgs, opts: ResourceOptions | None = None) -> None:
         tenant = args.tenant
         name = tenant.name
+        if tenant.former_names:
+            opts = ResourceOptions.merge(opts, former_name_options(name, tenant.former_names))
         super().__init__("govcloud:index:Tenant", name, None, opts)
         home = args.regions[tenant.home_region]
-        own = home.child_opts(self)
         project = openstack.identity.Project(
             name,
             name=name,
@@ -79,7 +104,9 @@ class TenantProject(pulumi.ComponentResource):
             enabled=True,
             tags=project_tags(tenant, args.backup),
             region=home.region_name,
-            opts=own,
+            # A project holds the tenant's servers and volumes: `pulumi destroy` stops here unless it
+            # is unprotected on purpose (`pulumi state unprotect`); so do the backup containers.
+            opts=home.child_opts(self, protect=True),
         )
         self.project_id = project.id
         self._assign_roles(args, home, project.id)
@@ -120,7 +147,7 @@ class TenantProject(pulumi.ComponentResource):
         if args.backup.encryption:
             CoreEncryption(
                 f"{name}-encryption",
-                EncryptionArgs(name, project.id, home),
+                EncryptionArgs(name, project.id, home, args.barbican_keys),
                 ResourceOptions(parent=self),
             )
         self.exported = self._exports(args.prefixes)

@@ -100,3 +100,10 @@ class Tenant(SpecModel):
     quotas: Quotas
     networks: tuple[Network, ...] = ()
     backup: BackupOverride | None = None
+    former_names: tuple[ShortName, ...] = Field(
+        default=(),
+        description=(
+            "Names this tenant was deployed under before a rename: the program aliases every resource of "
+            "the tenant to its old name, so Pulumi renames them in place instead of replacing them."
+        ),
+    )

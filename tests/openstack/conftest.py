@@ -1,24 +1,19 @@
-"""Session fixtures for the tests against the real OpenStack in a box (marker ``openstack``).
+"""Hooks for the tests against the real OpenStack in a box (marker ``openstack``).
 
-The box comes up once per test run and goes down at its end. A failed bring-up fails every test
-that needs it, with the services' log tails; it never skips.
+The box's session fixtures (``openstack_box``, ``os_conn``, ``box_log_dir``) live in
+``tests/openstack/box_fixtures.py`` and are registered once for the whole run by ``tests/conftest.py``,
+so ``tests/openstack`` and ``tests/engine`` share one box. A failed bring-up fails every test that
+needs it, with the services' log tails; it never skips.
 """
 
 from __future__ import annotations
 
-import fcntl
-import subprocess
-import time
 from collections.abc import Iterator
-from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 import pytest
 
 from tests.openstack import openstack_box as box
-
-_FAILED: list[str] = []
-LOCK_FILE = Path("/tmp/govcloud-openstack-box.lock")
 
 # The box runs Nova on SQLite, which now and then answers "database is locked" under Nova's concurrent
 # writers; it surfaces as a failed build, live migration or delete ("Unexpected API Error",
@@ -36,52 +31,6 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if item.get_closest_marker("openstack") is not None:
             item.add_marker(pytest.mark.flaky(reruns=2, only_rerun=BOX_FAILURES))
-
-
-@pytest.fixture(scope="session")
-def openstack_box(tmp_path_factory: pytest.TempPathFactory) -> Iterator[box.BoxEnv]:
-    """A running box: Keystone ... Nova with computes compute1..3 in sy-az1..3."""
-    if _FAILED:
-        pytest.fail(_FAILED[0], pytrace=False)
-    try:
-        box.ensure_installed()
-    except subprocess.CalledProcessError as error:
-        _FAILED.append(f"installing the OpenStack packages failed: {error}")
-        pytest.fail(_FAILED[0], pytrace=False)
-    directory = tmp_path_factory.mktemp("openstack-box")
-    # One box per machine: its services listen on fixed ports, so a second test run waits here.
-    lock = _machine_lock()
-    started = time.monotonic()
-    try:
-        env = box.up(directory)
-    except box.BoxError as error:
-        lock.close()
-        _FAILED.append(f"OpenStack box bring-up failed:\n{error}")
-        pytest.fail(_FAILED[0], pytrace=False)
-    print(f"\nopenstack box up in {time.monotonic() - started:.1f} s: {dict(env.timings)}")
-    try:
-        yield env
-    finally:
-        box.down(directory)
-        lock.close()
-
-
-def _machine_lock() -> IO[str]:
-    """An exclusive lock on the box's ports for this machine (released when the handle closes)."""
-    handle = open(LOCK_FILE, "a+")  # noqa: SIM115 - held for the whole session, closed in the fixture
-    fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
-    return handle
-
-
-@pytest.fixture(scope="session")
-def os_conn(openstack_box: box.BoxEnv) -> Any:
-    """The admin connection to the box."""
-    return openstack_box.connect()
-
-
-@pytest.fixture(scope="session")
-def box_log_dir(openstack_box: box.BoxEnv) -> Path:
-    return openstack_box.directory / "log"
 
 
 @pytest.fixture(autouse=True)
