@@ -9,6 +9,7 @@ from collections.abc import Sequence
 
 from govcloud import __version__
 from govcloud.commands import (
+    doctor,
     drain,
     forecast,
     inventory,
@@ -29,6 +30,7 @@ COMMANDS = (
     schema,
     preview,
     policy_config,
+    doctor,
     rebalance,
     drain,
     forecast,

@@ -1,0 +1,243 @@
+"""`pulumi preview/up/refresh/destroy` of the dev stack on the OpenStack box, with the engine of `make engine`.
+
+The tests run in file order on one deployment (module fixture `dev`): what `up` created is compared
+with what the offline mock preview (`govcloud preview --stack stacks/dev.yaml --json`) lists, read back
+through openstacksdk, previewed and refreshed again without changes, refreshed after an out-of-band
+quota change, and finally not destroyed because of its protected resources.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.engine.conftest import ROOT, Pulumi, box_openstack_config
+from tests.openstack import openstack_box as box
+
+DEV_STACK = ROOT / "stacks" / "dev.yaml"
+ORDER = "openstack:keymanager/orderV1:OrderV1"
+
+
+def mock_preview(stack_file: Path) -> dict[str, Any]:
+    result = subprocess.run(
+        [str(ROOT / ".venv" / "bin" / "govcloud"), "preview", "--stack", str(stack_file), "--json"],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=ROOT,
+    )
+    assert result.returncode in (0, 1), result.stderr
+    return json.loads(result.stdout)
+
+
+def declared_types(resources: list[dict[str, Any]]) -> Counter[str]:
+    """Resource types as the mock preview counts them: the program's resources and explicit providers."""
+    counted: Counter[str] = Counter()
+    for resource in resources:
+        kind = resource["type"]
+        if kind == "pulumi:pulumi:Stack":
+            continue
+        if kind.startswith("pulumi:providers:") and resource["urn"].rsplit("::", 1)[-1].startswith("default"):
+            continue  # default providers (random, pulumi-python) are the engine's, not declared
+        counted[kind] += 1
+    return counted
+
+
+@dataclass
+class Deployment:
+    pulumi: Pulumi
+    mock: dict[str, Any]
+    preview: subprocess.CompletedProcess[str]
+    up: subprocess.CompletedProcess[str]
+    resources: list[dict[str, Any]]
+
+
+@pytest.fixture(scope="module")
+def dev(pulumi_project: Pulumi, openstack_box: box.BoxEnv, box_prerequisites: None) -> Deployment:
+    pulumi = pulumi_project
+    pulumi.init_stack(
+        "dev",
+        {
+            "govcloud:stackFile": str(DEV_STACK),
+            "govcloud:barbicanKeys": "false",  # the box has no Barbican
+            **box_openstack_config(openstack_box),
+        },
+    )
+    preview = pulumi.run("preview", "--stack", "dev", "--diff")
+    up = pulumi.run("up", "--yes", "--skip-preview", "--stack", "dev", box_retries=2)
+    return Deployment(pulumi, mock_preview(DEV_STACK), preview, up, pulumi.resources("dev"))
+
+
+def test_up_creates_exactly_what_the_mock_preview_lists_but_the_barbican_orders(dev: Deployment) -> None:
+    expected = Counter(r["type"] for r in dev.mock["resources"])
+    core_tenants = sum(1 for r in dev.mock["resources"] if r["type"] == "govcloud:index:Encryption")
+    assert expected[ORDER] == core_tenants == 2
+    del expected[ORDER]  # govcloud:barbicanKeys false: the only difference, and an explicit one
+    assert declared_types(dev.resources) == expected
+    names = {(r["type"], r["urn"].rsplit("::", 1)[-1]) for r in dev.resources}
+    for resource in dev.mock["resources"]:
+        if resource["type"] != ORDER:
+            assert (resource["type"], resource["name"]) in names
+    assert dev.up.returncode == 0
+
+
+def _mock(dev: Deployment, kind: str) -> list[dict[str, Any]]:
+    return [r for r in dev.mock["resources"] if r["type"] == kind]
+
+
+def test_resources_read_back_through_openstacksdk(
+    dev: Deployment, os_conn: Any, openstack_box: box.BoxEnv
+) -> None:
+    projects = {}
+    for declared in _mock(dev, "openstack:identity/project:Project"):
+        project = os_conn.identity.find_project(declared["inputs"]["name"])
+        assert project is not None, declared["name"]
+        assert sorted(project.tags) == sorted(declared["inputs"]["tags"])
+        projects[declared["name"]] = project
+
+    by_project = {p.id: name for name, p in projects.items()}
+
+    def tenant_of(declared: dict[str, Any]) -> str:
+        return declared["name"].split("-quotas-")[0]
+
+    for declared in _mock(dev, "openstack:compute/quotaSetV2:QuotaSetV2"):
+        quota = os_conn.compute.get_quota_set(projects[tenant_of(declared)].id)
+        want = declared["inputs"]
+        assert (quota.cores, quota.ram, quota.instances) == (want["cores"], want["ram"], want["instances"])
+    for declared in _mock(dev, "openstack:networking/quotaV2:QuotaV2"):
+        quota = os_conn.network.get_quota(projects[tenant_of(declared)].id)
+        want = declared["inputs"]
+        assert (quota.networks, quota.subnets, quota.ports, quota.routers) == (
+            want["network"],
+            want["subnet"],
+            want["port"],
+            want["router"],
+        )
+        assert (quota.security_groups, quota.floating_ips) == (want["securityGroup"], want["floatingip"])
+    for declared in _mock(dev, "openstack:blockstorage/quoteSetV3:QuoteSetV3"):
+        quota = os_conn.block_storage.get_quota_set(projects[tenant_of(declared)].id)
+        want = declared["inputs"]
+        assert (quota.volumes, quota.gigabytes, quota.snapshots, quota.backups) == (
+            want["volumes"],
+            want["gigabytes"],
+            want["snapshots"],
+            want["backups"],
+        )
+
+    pools = {p.name: p for p in os_conn.network.subnet_pools()}
+    for declared in _mock(dev, "openstack:networking/subnetPool:SubnetPool"):
+        pool = pools[declared["inputs"]["name"]]
+        assert pool.prefixes == declared["inputs"]["prefixes"]
+        assert pool.is_shared and pool.address_scope_id
+
+    subnets = {(s.project_id, s.name): s for s in os_conn.network.subnets()}
+    for declared in _mock(dev, "openstack:networking/subnet:Subnet"):
+        tenant = declared["name"].split("-networking-")[0]
+        subnet = subnets[(projects[tenant].id, declared["inputs"]["name"])]
+        assert subnet.ip_version == declared["inputs"]["ipVersion"]
+        assert subnet.subnet_pool_id == pools[f"shenyang-ipv{subnet.ip_version}"].id
+        if subnet.ip_version == 6:
+            assert subnet.ipv6_ra_mode == declared["inputs"].get("ipv6RaMode")
+            assert subnet.ipv6_address_mode == declared["inputs"].get("ipv6AddressMode")
+            assert subnet.cidr.endswith("::/64")
+
+    public = os_conn.network.find_network("public")
+    routers = [r for r in os_conn.network.routers() if r.project_id in by_project]
+    assert len(routers) == len(_mock(dev, "openstack:networking/router:Router"))
+    for router in routers:
+        assert router.external_gateway_info["network_id"] == public.id
+        ports = list(os_conn.network.ports(device_id=router.id, device_owner="network:router_interface"))
+        assert ports, router.name
+
+    groups = [g for g in os_conn.network.security_groups() if g.project_id in by_project]
+    declared_groups = _mock(dev, "openstack:networking/secGroup:SecGroup")
+    assert sorted(g.name for g in groups) == sorted(d["inputs"]["name"] for d in declared_groups)
+    rules = _mock(dev, "openstack:networking/secGroupRule:SecGroupRule")
+    assert sum(len(g.security_group_rules) for g in groups) == len(rules)
+    assert not any(
+        r["direction"] == "ingress" and r["remote_ip_prefix"] in ("0.0.0.0/0", "::/0")
+        for g in groups
+        for r in g.security_group_rules
+    )
+
+    for declared in _mock(dev, "openstack:objectstorage/container:Container"):
+        region = declared["inputs"]["region"]
+        conn = os_conn if region == openstack_box.region else openstack_box.connect(region_name=region)
+        container = conn.object_store.get_container_metadata(declared["inputs"]["name"])
+        legacy = declared["inputs"].get("versioningLegacy")
+        if legacy:
+            assert container.history_location == legacy["location"]
+        sync_to = declared["inputs"].get("containerSyncTo")
+        if sync_to:
+            # The mock's account id is made up; the sync target's realm, cluster and container are not.
+            # //<realm>/<cluster>/AUTH_<backup account>/<container>
+            real, mocked = container.sync_to.split("/"), sync_to.split("/")
+            assert real[:4] + real[5:] == mocked[:4] + mocked[5:]
+            assert real[4] == f"AUTH_{os_conn.current_project_id}"
+
+    for declared in _mock(dev, "openstack:blockstorage/volumeTypeV3:VolumeTypeV3"):
+        volume_type = os_conn.block_storage.find_type(declared["inputs"]["name"])
+        assert volume_type is not None and not volume_type.is_public
+        encryption = os_conn.block_storage.get_type_encryption(volume_type.id)
+        assert (encryption.provider, encryption.cipher, encryption.key_size) == (
+            "luks",
+            "aes-xts-plain64",
+            256,
+        )
+
+
+def test_a_second_preview_has_no_changes(dev: Deployment) -> None:
+    dev.pulumi.run("preview", "--stack", "dev", "--expect-no-changes")
+
+
+def test_refresh_finds_no_drift_then_exactly_an_out_of_band_quota_change(
+    dev: Deployment, os_conn: Any
+) -> None:
+    dev.pulumi.run("refresh", "--yes", "--skip-preview", "--stack", "dev", "--expect-no-changes")
+
+    health = os_conn.identity.find_project("health")
+    os_conn.compute.update_quota_set(health.id, cores=7)
+    result = dev.pulumi.run("refresh", "--preview-only", "--stack", "dev", "--json", check=False)
+    report = json.loads(result.stdout)
+
+    def outputs(step: dict[str, Any], state: str) -> dict[str, Any]:
+        return dict((step.get(state) or {}).get("outputs") or {})
+
+    drifted = {
+        step["urn"].rsplit("::", 1)[-1]: step
+        for step in report.get("steps", [])
+        if outputs(step, "oldState") != outputs(step, "newState")
+    }
+    assert sorted(drifted) == ["health-quotas-compute"], result.stdout[-4000:]
+    step = drifted["health-quotas-compute"]
+    assert (outputs(step, "oldState")["cores"], outputs(step, "newState")["cores"]) == (96, 7)
+    changed = {
+        k
+        for k in outputs(step, "oldState")
+        if outputs(step, "oldState")[k] != outputs(step, "newState").get(k)
+    }
+    assert changed == {"cores"}
+    # `up` puts the declared quota back; the cloud then matches the program again.
+    dev.pulumi.run("up", "--yes", "--skip-preview", "--refresh", "--stack", "dev", box_retries=2)
+    assert os_conn.compute.get_quota_set(health.id).cores == 96
+
+
+def test_destroy_is_stopped_by_the_protected_resources(dev: Deployment, os_conn: Any) -> None:
+    result = dev.pulumi.run("destroy", "--yes", "--skip-preview", "--stack", "dev", check=False)
+    output = result.stdout + result.stderr
+    assert result.returncode != 0
+    assert "protected" in output, output[-4000:]
+    assert "identity/project:Project::health" in output or "::health" in output, output[-4000:]
+    # Nothing was deleted: the projects and their networks are all still there.
+    for name in ("health", "edu", "transport", "police"):
+        assert os_conn.identity.find_project(name) is not None
+    assert os_conn.network.find_network("his") is not None or any(
+        n.name == "his" for n in os_conn.network.networks()
+    )
+    assert len(dev.pulumi.resources("dev")) == len(dev.resources)
