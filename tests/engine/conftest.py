@@ -70,19 +70,29 @@ class Pulumi:
     log: list[str] = field(default_factory=list)
     box_retried: int = 0
 
-    def run(self, *args: str, check: bool = True, timeout: float = 1200) -> subprocess.CompletedProcess[str]:
-        result = subprocess.run(
-            ["pulumi", *args, "--non-interactive", "--color", "never"],
-            cwd=self.project,
-            env=self.env,
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-            check=False,
-        )
-        self.log.append(
-            f"$ pulumi {' '.join(args)}  -> {result.returncode}\n{result.stdout}\n{result.stderr}"
-        )
+    def run(
+        self, *args: str, check: bool = True, timeout: float = 1200, box_retries: int = 0
+    ) -> subprocess.CompletedProcess[str]:
+        """`pulumi ARGS`; with ``box_retries``, an operation the box failed with a 500 (its SQLite's
+        "database is locked" under concurrent writers, tests/openstack/README.md) runs again, which
+        for `up` creates what is still missing."""
+        for attempt in range(box_retries + 1):
+            result = subprocess.run(
+                ["pulumi", *args, "--non-interactive", "--color", "never"],
+                cwd=self.project,
+                env=self.env,
+                capture_output=True,
+                text=True,
+                timeout=timeout,
+                check=False,
+            )
+            self.log.append(
+                f"$ pulumi {' '.join(args)}  -> {result.returncode}\n{result.stdout}\n{result.stderr}"
+            )
+            box_failure = any(m in result.stdout for m in BOX_500)
+            if result.returncode == 0 or not box_failure or attempt == box_retries:
+                break
+            self.box_retried += 1
         if check and result.returncode != 0:
             pytest.fail(
                 f"pulumi {' '.join(args)} failed ({result.returncode}):\n{result.stdout[-6000:]}\n"
