@@ -74,11 +74,13 @@ class Pulumi:
         self, *args: str, check: bool = True, timeout: float = 1200, box_retries: int = 0
     ) -> subprocess.CompletedProcess[str]:
         """`pulumi ARGS`; with ``box_retries``, an operation the box failed with a 500 (its SQLite's
-        "database is locked" under concurrent writers, tests/openstack/README.md) runs again, which
-        for `up` creates what is still missing."""
+        "database is locked" under concurrent writers, tests/openstack/README.md) runs again, one
+        operation at a time, which for `up` creates what is still missing."""
         for attempt in range(box_retries + 1):
+            # A retry runs one operation at a time: the box's SQLite refuses concurrent writers.
+            serial = ["--parallel", "1"] if attempt else []
             result = subprocess.run(
-                ["pulumi", *args, "--non-interactive", "--color", "never"],
+                ["pulumi", *args, *serial, "--non-interactive", "--color", "never"],
                 cwd=self.project,
                 env=self.env,
                 capture_output=True,
