@@ -8,6 +8,7 @@ from collections.abc import Sequence
 
 from govcloud import __version__
 from govcloud.commands import (
+    audit,
     drain,
     inventory,
     metrics,
@@ -21,7 +22,7 @@ from govcloud.commands import (
 from govcloud.console import bad_input
 from stacks.problem import SpecError
 
-COMMANDS = (validate, schema, preview, policy_config, rebalance, drain, inventory, serve, metrics)
+COMMANDS = (validate, schema, preview, policy_config, audit, rebalance, drain, inventory, serve, metrics)
 
 
 def build_parser() -> argparse.ArgumentParser:
