@@ -20,7 +20,7 @@ from policies.audit.findings import (
 from stacks.spec import StackSpec
 
 CSS = """
-body { font: 14px/1.45 "Noto Sans", "Noto Sans CJK SC", "DejaVu Sans", sans-serif; margin: 2em; color: #1d2329; }
+body { font: 14px/1.45 "DejaVu Sans", "WenQuanYi Micro Hei", "Noto Sans CJK SC", sans-serif; margin: 2em; color: #1d2329; }
 h1 { font-size: 1.6em; margin-bottom: .2em; } h2 { font-size: 1.2em; margin-top: 1.6em; }
 p.meta { color: #5b6670; margin-top: 0; }
 table { border-collapse: collapse; margin: .6em 0; width: 100%; }
@@ -32,7 +32,8 @@ th { background: #f3f5f7; } td.n { text-align: right; font-variant-numeric: tabu
 .critical { background: #8a1c17; color: #fff; } .high { background: #e5534b; color: #fff; }
 .medium { background: #f2c94c; color: #3a2e00; } .low { background: #cfe3f7; color: #0b3a63; }
 td.zero { color: #9aa4ad; text-align: right; }
-code { font-family: "DejaVu Sans Mono", monospace; font-size: .92em; word-break: break-all; }
+code { font-family: "DejaVu Sans Mono", monospace; font-size: .92em; overflow-wrap: anywhere; }
+td.kind code { white-space: nowrap; }
 footer { margin-top: 2em; color: #5b6670; font-size: .9em; }
 """
 
@@ -64,7 +65,7 @@ def render_html(
         f'<td><span class="sev {f.severity.value}">{f.severity.value}</span></td>'
         f"<td>{escape(f.tenant or UNDECLARED)}</td>"
         f"<td>{escape(f.level or '-')}</td>"
-        f"<td><code>{escape(f.kind.value)}</code></td>"
+        f'<td class="kind"><code>{escape(f.kind.value)}</code></td>'
         f"<td><code>{escape(f.resource)}</code></td>"
         f"<td>{escape(f.expected)}</td><td>{escape(f.actual)}</td>"
         f"<td>{escape(f.area.value)}</td>"
