@@ -80,7 +80,7 @@ def backup_findings(
         versions = versions_container_name(name)
         if observed.history_location != versions or (region, versions) not in cloud.containers:
             have = observed.history_location or "unset"
-            if observed.history_location and (region, observed.history_location) not in cloud.containers:
+            if observed.history_location == versions:
                 have += " (container missing)"
             yield Finding(
                 Kind.VERSIONS_MISSING,

@@ -24,7 +24,8 @@ from policies.audit.model import (
     ObservedVolumeType,
     RoleAssignment,
 )
-from stacks.naming import swift_account
+from stacks.naming import container_name, swift_account, versions_container_name
+from stacks.replica import backup_plan
 from stacks.spec import StackSpec
 
 Connect = Callable[[str], Any]
@@ -78,11 +79,11 @@ class OpenStackReader:
             volume_types.update(self._volume_types(conn, region, names))
         accounts: dict[str, str] = {}
         containers: dict[tuple[str, str], ObservedContainer] = {}
-        for region in (r.name for r in spec.regions):
+        for region, names_here in _backup_containers(spec).items():
             conn = self.conn(region)
             account = swift_account(conn.current_project_id)
             accounts[region] = account
-            for container in self._containers(conn, region, account):
+            for container in self._containers(conn, region, account, names_here):
                 containers[(region, container.name)] = container
         return ObservedCloud(
             projects=projects,
@@ -185,18 +186,35 @@ class OpenStackReader:
             found[t.name] = ObservedVolumeType(t.name, region, bool(t.is_public), access, spec)
         return found
 
-    def _containers(self, conn: Any, region: str, account: str) -> Iterable[ObservedContainer]:
-        listing = _swift(conn, "get", account, params={"format": "json"})
-        for entry in listing or ():
-            headers = _swift(conn, "head", f"{account}/{entry['name']}") or {}
+    def _containers(
+        self, conn: Any, region: str, account: str, names: Iterable[str]
+    ) -> Iterable[ObservedContainer]:
+        """The named containers that exist (asked one by one: a listing may lag behind a delete)."""
+        for name in names:
+            headers = _swift(conn, "head", f"{account}/{name}")
+            if headers is None:
+                continue
             yield ObservedContainer(
                 region=region,
                 account=account,
-                name=entry["name"],
+                name=name,
                 sync_to=headers.get("X-Container-Sync-To"),
                 sync_key=headers.get("X-Container-Sync-Key"),
                 history_location=headers.get("X-History-Location"),
             )
+
+
+def _backup_containers(spec: StackSpec) -> dict[str, list[str]]:
+    """region -> the backup containers (and their versions containers) the stack declares there."""
+    wanted: dict[str, list[str]] = {r.name: [] for r in spec.regions}
+    for tenant in spec.tenants:
+        plan = backup_plan(spec, tenant)
+        if not plan.replicas:
+            continue
+        for index, region in [(0, plan.home_region), *((r.index, r.region) for r in plan.replicas)]:
+            name = container_name(tenant.name, index)
+            wanted[region] += [name, versions_container_name(name)]
+    return wanted
 
 
 def _swift(conn: Any, method: str, path: str, **kwargs: Any) -> Any:
