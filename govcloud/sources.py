@@ -61,6 +61,25 @@ def openstack_connection(cloud: str | None = None) -> Any:
     return conn
 
 
+def openstack_region_connector(cloud: str | None = None) -> Any:
+    """region -> an authenticated openstacksdk connection for it; SourceError when it cannot authenticate."""
+
+    def connect(region: str) -> Any:
+        import openstack
+        from keystoneauth1.exceptions import ClientException
+        from openstack import exceptions
+
+        try:
+            conn = openstack.connect(cloud=cloud, region_name=region)
+            conn.authorize()
+        except (exceptions.SDKException, ClientException, OSError) as error:
+            where = f"cloud {cloud!r}" if cloud else "the OS_* environment"
+            raise SourceError(f"cannot connect to OpenStack ({where}, region {region}): {error}") from error
+        return conn
+
+    return connect
+
+
 def kubernetes_client(kubeconfig: str | None = None, context: str | None = None) -> Any:
     """A kubernetes ApiClient from a kubeconfig (or the in-cluster service account); SourceError if none."""
     import os

@@ -10,11 +10,10 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import Any
 
 from govcloud.console import bad_input, make_console, print_json
 from govcloud.exit_codes import ExitCode
-from govcloud.sources import SourceError
+from govcloud.sources import SourceError, openstack_region_connector
 from govcloud.views.audit import audit_document, render_audit
 from govcloud.views.audit_html import render_html
 from policies.audit.openstack_reader import OpenStackReader, ReadError
@@ -57,23 +56,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(func=run)
 
 
-def _connector(cloud: str | None) -> Any:
-    def connect(region: str) -> Any:
-        import openstack
-        from keystoneauth1.exceptions import ClientException
-        from openstack import exceptions
-
-        try:
-            conn = openstack.connect(cloud=cloud, region_name=region)
-            conn.authorize()
-        except (exceptions.SDKException, ClientException, OSError) as error:
-            where = f"cloud {cloud!r}" if cloud else "the OS_* environment"
-            raise SourceError(f"cannot connect to OpenStack ({where}, region {region}): {error}") from error
-        return conn
-
-    return connect
-
-
 def run(args: argparse.Namespace) -> int:
     stack = load_stack(args.stack)
     options = AuditOptions(
@@ -83,7 +65,7 @@ def run(args: argparse.Namespace) -> int:
         ignored_projects=frozenset({"admin", "service", *args.ignore_project}),
     )
     try:
-        observed = OpenStackReader(_connector(args.os_cloud)).read(stack.spec)
+        observed = OpenStackReader(openstack_region_connector(args.os_cloud)).read(stack.spec)
     except (SourceError, ReadError) as error:
         return bad_input([str(error)])
     findings = audit(stack.spec, observed, options)

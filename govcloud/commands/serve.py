@@ -23,16 +23,19 @@ from govcloud.applying import (
     resumable_plan,
     source_error,
 )
+from govcloud.backup_store import SwiftCanaryStore
 from govcloud.console import bad_input, make_console
 from govcloud.exit_codes import ExitCode
 from govcloud.sources import (
     SourceError,
     add_source_arguments,
     executor_from_args,
+    openstack_region_connector,
     source_from_args,
     source_kind,
 )
 from govcloud.strategy_options import add_strategy_arguments, planner_from_args
+from monitoring.backup_canary import BackupCanary, CanaryCollector
 from monitoring.collector import build_exporter
 from monitoring.server import ListenAddress, ListenError, parse_listen, serve_metrics
 from scheduler.apply.journal import DONE, FAILED, UNKNOWN
@@ -41,6 +44,7 @@ from scheduler.apply.report import ApplyReport
 from scheduler.apply.source import InventorySource
 from scheduler.model.plan import Plan
 from scheduler.planning.rebalance import Planner
+from stacks import load_stack
 
 _DURATION = re.compile(r"(\d+(?:\.\d+)?)(ms|s|m|h|d)")
 _SECONDS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0}
@@ -104,6 +108,7 @@ def run(args: argparse.Namespace) -> int:
         source = source_from_args(args)
         planner = planner_from_args(args)
         apply = live_applier(args, source, planner) if args.apply else None
+        canary = backup_canary(args)
     except SOURCE_ERRORS as error:
         return source_error(error)
     return serve(
@@ -113,7 +118,17 @@ def run(args: argparse.Namespace) -> int:
         listen=args.listen,
         interval=args.interval,
         apply=apply,
+        canary=canary,
     )
+
+
+def backup_canary(args: argparse.Namespace) -> BackupCanary | None:
+    """With ``--openstack --stack FILE``: the RPO canary over the stack's backup replicas."""
+    if source_kind(args) != "openstack" or not args.stack:
+        return None
+    spec = load_stack(args.stack).spec
+    canary = BackupCanary(spec, SwiftCanaryStore(openstack_region_connector(args.os_cloud)))
+    return canary if canary.targets else None
 
 
 def live_applier(args: argparse.Namespace, source: InventorySource, planner: Planner) -> ApplyFn:
@@ -151,11 +166,17 @@ def serve(
     listen: ListenAddress,
     interval: float,
     apply: ApplyFn | None = None,
+    canary: BackupCanary | None = None,
 ) -> int:
-    """Run the loop on ``source`` and serve /metrics until SIGTERM or SIGINT; the exit code."""
+    """Run the loop on ``source`` and serve /metrics until SIGTERM or SIGINT; the exit code.
+
+    A ``canary`` probes the backup replicas every ``interval`` in a thread of its own.
+    """
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     err = make_console(stderr=True)
     exporter = build_exporter(__version__)
+    if canary is not None:
+        exporter.live.register(CanaryCollector(canary))
     try:
         server = serve_metrics(exporter.body, listen)
     except ListenError as error:
@@ -168,10 +189,18 @@ def serve(
         highlight=False,
         soft_wrap=True,
     )
+    probing = None
+    if canary is not None:
+        probing = threading.Thread(target=canary.run_forever, args=(interval, stop), daemon=True)
+        probing.start()
+        err.print(f"probing {len(canary.targets)} backup replica(s) every {interval:g}s", highlight=False)
     try:
         loop = RebalanceLoop(source, planner, exporter.observer, max_moves=max_moves, apply=apply)
         loop.run_forever(interval, stop)
     finally:
+        stop.set()
+        if probing is not None:
+            probing.join(timeout=interval + 30)
         server.close()
         for sig, handler in previous.items():
             signal.signal(sig, handler)
