@@ -54,3 +54,31 @@ class SwiftCanaryStore:
             return float(response.content.decode())
         except ValueError as error:
             raise CanaryStoreError(f"{region}: {container}/{name} holds no canary time") from error
+
+
+class SwiftBackupAccount:
+    """Objects and containers of the platform's backup account, region by region (for restore drills)."""
+
+    def __init__(self, connect: Callable[[str], Any]) -> None:
+        self._store = SwiftCanaryStore(connect)
+
+    def put(
+        self, region: str, path: str, data: bytes | None = None, headers: dict[str, str] | None = None
+    ) -> None:
+        response = self._store._request(region, "put", path, data=data, headers=headers or {})
+        if response.status_code not in (201, 202):
+            raise CanaryStoreError(f"{region}: PUT {path}: HTTP {response.status_code}")
+
+    def get(self, region: str, path: str) -> tuple[bytes, str] | None:
+        """The object's body and ETag (its MD5), None when it is not there."""
+        response = self._store._request(region, "get", path)
+        if response.status_code == 404:
+            return None
+        if response.status_code != 200:
+            raise CanaryStoreError(f"{region}: GET {path}: HTTP {response.status_code}")
+        return bytes(response.content), response.headers.get("Etag", "").strip('"')
+
+    def delete(self, region: str, path: str) -> None:
+        response = self._store._request(region, "delete", path)
+        if response.status_code not in (204, 404):
+            raise CanaryStoreError(f"{region}: DELETE {path}: HTTP {response.status_code}")

@@ -10,6 +10,7 @@ from govcloud import __version__
 from govcloud.commands import (
     audit,
     drain,
+    drill,
     inventory,
     metrics,
     policy_config,
@@ -22,7 +23,19 @@ from govcloud.commands import (
 from govcloud.console import bad_input
 from stacks.problem import SpecError
 
-COMMANDS = (validate, schema, preview, policy_config, audit, rebalance, drain, inventory, serve, metrics)
+COMMANDS = (
+    validate,
+    schema,
+    preview,
+    policy_config,
+    audit,
+    drill,
+    rebalance,
+    drain,
+    inventory,
+    serve,
+    metrics,
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
