@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: demo test lint venv system-deps prometheus chromium openstack-deps bench bench-peer clean
+.PHONY: demo test lint venv system-deps prometheus openstack-deps report-deps bench bench-peer clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -m venv $(VENV) 2>/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv && $(PYTHON) -m venv $(VENV); }
@@ -28,7 +28,7 @@ test: venv system-deps lint
 	$(BIN)/pytest
 
 # Services and tools the tests run for real; each installs itself only when missing.
-system-deps: prometheus chromium openstack-deps
+system-deps: prometheus openstack-deps report-deps
 
 # Debian's maintainer scripts start the daemon through invoke-rc.d; a temporary policy-rc.d that
 # answers 101 keeps them from leaving a running prometheus behind on machines without systemd.
@@ -41,11 +41,12 @@ prometheus:
 	  apt-get -o DPkg::Lock::Timeout=600 update -qq; \
 	  DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends prometheus; }
 
-# Debian's headless-capable Chromium renders the capacity report (govcloud report --html) in a test.
-chromium:
-	@command -v chromium >/dev/null || { \
-	  apt-get -o DPkg::Lock::Timeout=600 update -qq && \
-	  DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends chromium; }
+# Headless Chromium renders `govcloud audit --html` and `govcloud report --html` in tests; a CJK font for the stacks' Chinese names.
+report-deps:
+	@command -v chromium >/dev/null && fc-list 2>/dev/null | grep -qi 'WenQuanYi Micro Hei' || { \
+	  apt-get -o DPkg::Lock::Timeout=600 update -qq; \
+	  DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends \
+	    chromium fonts-wqy-microhei; }
 
 # OpenStack Zed from Debian's packages for the OpenStack-in-a-box tests (installs only what is missing).
 openstack-deps:

@@ -9,7 +9,9 @@ from collections.abc import Sequence
 
 from govcloud import __version__
 from govcloud.commands import (
+    audit,
     drain,
+    drill,
     forecast,
     inventory,
     metrics,
@@ -29,6 +31,8 @@ COMMANDS = (
     schema,
     preview,
     policy_config,
+    audit,
+    drill,
     rebalance,
     drain,
     forecast,
