@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 
 import numpy as np
 
 from scheduler.model.resource import memory_index
 from scheduler.planning.arrays import Arrays
+from scheduler.planning.budget import Budget, Search, measure
 from scheduler.planning.placement import PlacementState
-from scheduler.planning.scoring import Extremes, extreme_zones, swap_scores
+from scheduler.planning.scoring import Extremes, extreme_moves, extreme_zones, swap_scores
 from scheduler.planning.stepwise import Stepwise
 
 EPS = 1e-12
@@ -29,7 +29,10 @@ PER_PAIR = 4000
 PER_PAIR_MIN = 200
 # At scale each zone is paired with at most this many zones on the other side of the mean per round.
 BATCH_PARTNERS = 6
+# A batched round that takes fewer moves than this is followed by narrow ones (_extreme_candidates).
+NARROW_BELOW = 32
 PAIR_PATIENCE = 40
+PATIENCE_PER_ROUND = 4000
 SCALE_TOLERANCE = 1e-4
 # Pair swaps are searched only below this many movable workloads (quadratic neighbourhood).
 SWAPS_BELOW = 1500
@@ -47,50 +50,6 @@ WORK_FLOOR = 2_000_000
 def work_budget(n_movable: int, n_zones: int) -> int:
     """The evaluations a search may spend on an inventory of this size (deterministic)."""
     return max(WORK_FLOOR, WORK_PER_WORKLOAD_ZONE * n_movable * max(1, n_zones))
-
-
-class Budget:
-    """Work shared by every search of one planning run, and the wall-clock safety net."""
-
-    def __init__(self, work: int, deadline: float) -> None:
-        self.work = work
-        self.used = 0
-        self.deadline = deadline
-        self.timed_out = False
-
-    def spend(self, n: int) -> None:
-        self.used += int(n)
-
-    def exhausted(self) -> bool:
-        """True once the work is spent or (a safety net, reported) the wall clock ran out."""
-        if self.used >= self.work:
-            return True
-        if time.monotonic() >= self.deadline:
-            self.timed_out = True
-        return self.timed_out
-
-
-@dataclass(frozen=True)
-class Search:
-    """The moves found (workload index, destination host), in order."""
-
-    moves: tuple[tuple[int, int], ...]
-    imbalance: float
-    stopped: str  # "converged", "max-moves", "work-budget", "time-limit"
-
-
-def measure(u: np.ndarray, ubar: np.ndarray) -> tuple[float, float]:
-    """(imbalance, squared distance from the mean) of a (Z, R) utilization with NaN holes."""
-    if u.size == 0:
-        return 0.0, 0.0
-    spread = np.fmax.reduce(u, axis=0) - np.fmin.reduce(u, axis=0)
-    dev = u - ubar
-    dev *= dev
-    holes = np.isnan(dev)
-    if holes.any():
-        spread = np.nan_to_num(spread, nan=0.0)
-        dev[holes] = 0.0
-    return float(spread.max()), float(dev.sum())
 
 
 def _memory_column(arrays: Arrays) -> np.ndarray:
@@ -125,7 +84,7 @@ class Descent:
         self.memory = _memory_column(self.a)
         self.moves: list[tuple[int, int]] = []
         self.best_len = 0
-        self.key = measure(state.utilization(), self.ubar)  # (imbalance, squared distance) now
+        self._look()  # self.key: (imbalance, squared distance) now
         self.start = self.key[0]
         self.best = self.start
         self.stepwise: Stepwise | None = None  # tables of the exact (unbatched) search, on first use
@@ -141,7 +100,7 @@ class Descent:
         if self.stepwise is not None:
             self.stepwise.moved(w, old, src)
         self.moves.append((w, h))
-        self.key = measure(self.s.utilization(), self.ubar)
+        self._look()
         imb = self.key[0]
         if imb < self.best - EPS:
             self.best = imb
@@ -169,6 +128,29 @@ class Descent:
         pairs |= {(hot[(i + j) % len(hot)], cold[i]) for i in range(len(cold)) for j in range(k)}
         return sorted(pairs)
 
+    def _extreme_candidates(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The moves that lower the imbalance itself, best first (the tail of a batched search, when
+        flattening moves have run out): only moves touching an extreme zone, scored all at once."""
+        s, a = self.s, self.a
+        idx = np.flatnonzero(a.movable & ~s.moved)
+        zone_of = a.host_zone[s.host_of[idx]]
+        ws, zs, spent = extreme_moves(
+            self.u,
+            self.key[0],
+            idx,
+            zone_of,
+            a.req[idx],
+            s.inv_cap,
+            s.has,
+            a.allowed[idx],
+            self.memory,
+            self.ubar,
+            self.key[1],
+            self.smooth,
+        )
+        self.budget.spend(spent)
+        return ws, zs, a.host_zone[s.host_of[ws]]
+
     def _candidates(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Improving (workload, zone, source zone) moves by their zone-level effect, best first: the
         best few of each zone pair of :meth:`_pairs`, interleaved by rank so one saturated pair cannot
@@ -181,10 +163,12 @@ class Descent:
         free = a.movable & ~s.moved
         out_w, out_z, out_s, out_k1, out_k2 = [], [], [], [], []
         dev2 = np.nan_to_num((u - self.ubar) ** 2)
-        by_zone = {z: np.flatnonzero(free & (zone_now == z)) for z in range(n_z)}
         leaving: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
         pairs = self._pairs(u)
+        by_zone = {z: np.flatnonzero(free & (zone_now == z)) for z in {p for pair in pairs for p in pair}}
         per_pair = min(PER_PAIR, max(PER_PAIR_MIN, 2 * int(free.sum()) // max(1, len(pairs))))
+        # misses allowed per pair: PAIR_PATIENCE, less when there are many pairs (bounded per round)
+        self.patience = max(4, min(PAIR_PATIENCE, PATIENCE_PER_ROUND // max(1, len(pairs))))
         for src, dst in pairs:
             idx = by_zone[src]
             if idx.size == 0:
@@ -236,14 +220,36 @@ class Descent:
         order = np.lexsort((self.memory[w], np.concatenate(out_k2), np.concatenate(out_k1)))
         return w[order], z[order], np.concatenate(out_s)[order]
 
-    def _improves(self, w: int, dst: int) -> bool:
-        """Whether moving ``w`` to zone ``dst`` improves the objective in the current state."""
+    def _look(self) -> None:
+        """Measure the current state: the key, and what :meth:`_improves` needs to judge a move in O(R)."""
+        u = self.s.utilization()
+        self.key = measure(u, self.ubar)
+        self.u = u
+        self.hi = np.fmax.reduce(u, axis=0)
+        self.lo = np.fmin.reduce(u, axis=0)
+        self.dev2 = np.nan_to_num((u - self.ubar) ** 2).sum(axis=1)
+        self.ext = extreme_zones(u, self.key[0])
+
+    def _improves(self, w: int, dst: int, src: int) -> bool:
+        """Whether moving ``w`` from zone ``src`` to zone ``dst`` improves the objective now."""
         s = self.s
         self.budget.spend(1)
-        u = s.utilization()
-        before = self.key
-        src = s.zone_of(w)
         need = self.a.req[w]
+        before = self.key
+        if self.smooth:
+            us = self.u[src] - need * s.inv_cap[src]
+            ud = self.u[dst] + need * s.inv_cap[dst]
+            gone, came = us - self.ubar, ud - self.ubar
+            add = np.add.reduce
+            dq = add(gone * gone, where=s.has[src]) + add(came * came, where=s.has[dst])
+            dq -= self.dev2[src] + self.dev2[dst]
+            # flatter, and the spread of no resource can pass the imbalance (only ud above the max or
+            # us below the min could widen it): taken without measuring every zone
+            if dq < -EPS and np.fmax.reduce(np.fmax(self.hi, ud) - np.fmin(self.lo, us)) <= before[0] + EPS:
+                return True
+        if not (self.ext[src] or self.ext[dst]):
+            return False  # neither zone is at an extreme of a widest resource: the imbalance stays
+        u = self.u.copy()
         u[src] -= need * s.inv_cap[src]
         u[dst] += need * s.inv_cap[dst]
         after = measure(u, self.ubar)
@@ -274,8 +280,9 @@ class Descent:
             return self.exact_moves()
         moved_any = False
         history: list[float] = []
+        narrow, tail_left, tail_from = False, True, self.best
         while not self._limit_reached() and not self.budget.exhausted():
-            ws, zs, ss = self._candidates()
+            ws, zs, ss = self._extreme_candidates() if narrow else self._candidates()
             accepted = 0
             fails: dict[tuple[int, int], int] = {}
             moved = self.s.moved
@@ -283,9 +290,9 @@ class Descent:
                 if moved[w]:
                     continue
                 pair = (src, dst)
-                if fails.get(pair, 0) > PAIR_PATIENCE:
+                if fails.get(pair, 0) > self.patience:
                     continue
-                if accepted and not self._improves(w, dst):
+                if accepted and not self._improves(w, dst, src):
                     fails[pair] = fails.get(pair, 0) + 1
                     continue
                 h = self.s.pick_host(w, dst)
@@ -295,18 +302,30 @@ class Descent:
                 fails[pair] = 0
                 self._record(w, h)
                 accepted += 1
-                if self._limit_reached():
+                if self._limit_reached() or narrow:
                     break
                 if accepted % 256 == 0 and self.budget.exhausted():
                     break
             self._report()
-            if not accepted:
+            if not accepted and not narrow:
                 break
-            moved_any = True
+            moved_any = moved_any or accepted > 0
+            if narrow:
+                # one move at a time (see below) until none is left, then full rounds again, and
+                # another tail later only if this one gained
+                narrow = accepted > 0
+                if not narrow:
+                    tail_left = self.best < tail_from - SCALE_TOLERANCE
+                continue
             history.append(self.best)
-            # At scale, stop once a few rounds in a row gain less than a hundredth of a percent.
-            if len(history) > 3 and history[-4] - history[-1] < SCALE_TOLERANCE:
+            # Few moves left in a round, or a few rounds in a row gaining less than a hundredth of a
+            # percent: the tail, one move at a time, the best of those touching an extreme zone
+            # (every move that lowers the imbalance itself is among them); stop when that is done.
+            stalled = len(history) > 3 and history[-4] - history[-1] < SCALE_TOLERANCE
+            if stalled and not tail_left:
                 break
+            if stalled or accepted < NARROW_BELOW:
+                narrow, tail_left, tail_from = True, False, self.best
         return moved_any
 
     # --- pair swaps ------------------------------------------------------------------------------

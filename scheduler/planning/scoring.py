@@ -280,3 +280,47 @@ class FitCount:
             self.count[:, self.host_zone[h]] += now.astype(np.int64) - self.fit[:, h]
             self.fit[:, h] = now
         return len(hosts) * self.req.shape[0]
+
+
+def extreme_moves(
+    u: np.ndarray,
+    imb: float,
+    workloads: np.ndarray,
+    zone_of: np.ndarray,
+    req: np.ndarray,
+    inv_cap: np.ndarray,
+    has: np.ndarray,
+    allowed: np.ndarray,
+    memory: np.ndarray,
+    ubar: np.ndarray,
+    q: float,
+    smooth: bool,
+) -> tuple[np.ndarray, np.ndarray, int]:
+    """Improving moves of ``workloads`` (in zones ``zone_of``) out of or into an extreme zone, best
+    first by (imbalance, squared distance, memory).
+
+    Every move that lowers the imbalance is among them (see the module docstring), and with
+    ``smooth`` so are the flattening moves that touch an extreme zone; all are scored at once.
+    Returns workloads, zones and the count scored.
+    """
+    ext = extreme_zones(u, imb)
+    n_z = u.shape[0]
+    ok = allowed.copy()
+    ok[np.arange(ok.shape[0]), zone_of] = False
+    ok &= ext[zone_of][:, None] | ext[None, :]
+    rows, dst = np.nonzero(ok)
+    if rows.size == 0 or n_z < 2:
+        return rows, dst, 0
+    src = zone_of[rows]
+    need = req[rows]
+    us = u[src] - need * inv_cap[src]
+    us[~has[src]] = np.nan
+    ud = u[dst] + need * inv_cap[dst]
+    ud[~has[dst]] = np.nan
+    new_i = new_imbalance(Extremes(u), us, ud, src, dst)
+    dev2 = _sq(u - ubar).sum(axis=1)
+    new_q = q - dev2[src] - dev2[dst] + _sq(us - ubar).sum(axis=1) + _sq(ud - ubar).sum(axis=1)
+    better = (new_i < imb - EPS) | ((new_i <= imb + EPS) & (new_q < q - EPS) & smooth)
+    rows, dst, new_i, new_q = rows[better], dst[better], new_i[better], new_q[better]
+    order = np.lexsort((workloads[rows], memory[workloads[rows]], np.round(new_q, 12), np.round(new_i, 12)))
+    return workloads[rows[order]], dst[order], int(better.size)
