@@ -26,11 +26,13 @@ BATCH_ABOVE = 3000
 # At scale: candidates kept per zone pair and round, consecutive misses before a pair is set aside
 # for the round, and the gain over three rounds below which the search is done.
 PER_PAIR = 4000
-PER_PAIR_MIN = 200
+PER_PAIR_MIN = 64
 # At scale each zone is paired with at most this many zones on the other side of the mean per round.
 BATCH_PARTNERS = 6
 # A batched round that takes fewer moves than this is followed by narrow ones (_extreme_candidates).
 NARROW_BELOW = 32
+# ... with more zones than this (with few, a full round is cheap and the tail gains little).
+TAIL_ABOVE_ZONES = 12
 PAIR_PATIENCE = 40
 PATIENCE_PER_ROUND = 4000
 SCALE_TOLERANCE = 1e-4
@@ -322,9 +324,9 @@ class Descent:
             # percent: the tail, one move at a time, the best of those touching an extreme zone
             # (every move that lowers the imbalance itself is among them); stop when that is done.
             stalled = len(history) > 3 and history[-4] - history[-1] < SCALE_TOLERANCE
-            if stalled and not tail_left:
+            if stalled and (not tail_left or len(self.a.zones) <= TAIL_ABOVE_ZONES):
                 break
-            if stalled or accepted < NARROW_BELOW:
+            if len(self.a.zones) > TAIL_ABOVE_ZONES and (stalled or accepted < NARROW_BELOW):
                 narrow, tail_left, tail_from = True, False, self.best
         return moved_any
 
