@@ -14,6 +14,7 @@ import numpy as np
 from scheduler.model.plan import Plan
 from scheduler.planning.arrays import Arrays
 from scheduler.planning.descent import EPS, SWAPS_BELOW, Budget, descend, measure, work_budget
+from scheduler.planning.hosts import balance_hosts
 from scheduler.planning.outcome import IndexMoves, finish, imbalance_after
 from scheduler.planning.placement import PlacementState
 from scheduler.planning.problem import Problem, Progress
@@ -118,6 +119,9 @@ def plan_heuristic(problem: Problem) -> Plan:
         time_limit=problem.time_limit,
         progress=problem.progress,
     )
+    state = replay(problem.arrays, moves) if moves else None
+    if state is not None:  # then, inside each zone, even out the hosts (zone loads stay as they are)
+        moves = moves + balance_hosts(problem.arrays, state, moves, problem.max_moves)
     note = None
     if stopped == "time-limit" and moves:
         note = (
