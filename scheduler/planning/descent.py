@@ -348,7 +348,9 @@ class Descent:
             if ia.size == 0 or ib.size == 0:
                 continue
             self.budget.spend(ia.size * ib.size)
-            new_i, gain = swap_scores(ext, u, self.ubar, s.inv_cap, s.has, za, zb, a.balance[ia], a.balance[ib])
+            new_i, gain = swap_scores(
+                ext, u, self.ubar, s.inv_cap, s.has, za, zb, a.balance[ia], a.balance[ib]
+            )
             new_q = q + gain
             better = (new_i < imb - EPS) | ((new_i <= imb + EPS) & (new_q < q - EPS) & self.smooth)
             for x, y in zip(*np.nonzero(better), strict=True):
