@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: demo test lint venv system-deps prometheus openstack-deps report-deps bench bench-peer clean
+.PHONY: demo test lint venv system-deps prometheus openstack-deps report-deps bench bench-peer fuzz clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -m venv $(VENV) 2>/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv && $(PYTHON) -m venv $(VENV); }
@@ -55,6 +55,12 @@ openstack-deps:
 bench: venv
 	$(BIN)/python -m bench
 
+# On demand, not part of `make test`: hypothesis fuzzes the stack, inventory and journal readers
+# (no traceback, exit 0/1/2 only, bounded memory). FUZZ_MINUTES=1 make fuzz for a short run.
+FUZZ_MINUTES ?= 10
+fuzz: venv
+	$(BIN)/python tests/fuzz/fuzz_readers.py --minutes $(FUZZ_MINUTES)
+
 # Watcher is a peer to compare against, not a dependency: it gets a virtualenv of its own.
 WATCHER_VENV := .bench/watcher-venv
 bench-peer: venv
@@ -62,4 +68,4 @@ bench-peer: venv
 	$(BIN)/python -m bench.peer --watcher-python $(WATCHER_VENV)/bin/python
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis .fuzz

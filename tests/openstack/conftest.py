@@ -20,23 +20,6 @@ from tests.openstack import openstack_box as box
 _FAILED: list[str] = []
 LOCK_FILE = Path("/tmp/govcloud-openstack-box.lock")
 
-# The box runs Nova on SQLite, which now and then answers "database is locked" under Nova's concurrent
-# writers; it surfaces as a failed build, live migration or delete ("Unexpected API Error",
-# MigrationError, a timeout waiting for a server). Such a failure of the box reruns the test, at most
-# twice, and shows as a rerun in the summary; every other failure fails at once.
-BOX_FAILURES = [
-    r"database is locked",
-    r"MigrationError",
-    r"Unexpected API Error",
-    r"Timeout waiting for Server",
-]
-
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    for item in items:
-        if item.get_closest_marker("openstack") is not None:
-            item.add_marker(pytest.mark.flaky(reruns=2, only_rerun=BOX_FAILURES))
-
 
 @pytest.fixture(scope="session")
 def openstack_box(tmp_path_factory: pytest.TempPathFactory) -> Iterator[box.BoxEnv]:
