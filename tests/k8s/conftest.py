@@ -118,9 +118,9 @@ class Cluster:
         self.nodes.append(name)
         return name
 
-    def nodes_ready(self) -> None:
+    def nodes_ready(self, names: list[str] | None = None) -> None:
         def ready() -> bool:
-            for name in self.nodes:
+            for name in self.nodes if names is None else names:
                 node = self.core.read_node(name)
                 if not any(c.type == "Ready" and c.status == "True" for c in node.status.conditions or ()):
                     return False
