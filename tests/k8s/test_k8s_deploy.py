@@ -29,6 +29,9 @@ ACCESS = [
     ("list", "", "persistentvolumes", ""),
     ("list", "apps", "replicasets", ""),
     ("create", "", "pods", "eviction"),
+    ("get", "coordination.k8s.io", "leases", "", "govcloud"),
+    ("update", "coordination.k8s.io", "leases", "", "govcloud"),
+    ("create", "coordination.k8s.io", "leases", "", "govcloud"),
 ]
 DENIED = [
     ("delete", "", "pods", ""),
@@ -39,6 +42,8 @@ DENIED = [
     ("patch", "apps", "deployments", ""),
     ("update", "", "nodes", "status"),
     ("create", "", "nodes", ""),
+    ("update", "coordination.k8s.io", "leases", "", "kube-system"),
+    ("delete", "coordination.k8s.io", "leases", "", "govcloud"),
 ]
 
 
@@ -46,11 +51,13 @@ def documents() -> list[dict]:  # type: ignore[type-arg]
     docs = []
     for path in sorted(DEPLOY.glob("*.yaml")):
         docs += [d for d in yaml.safe_load_all(path.read_text()) if d]
-    order = ["Namespace", "ServiceAccount", "ClusterRole", "ClusterRoleBinding"]
+    order = ["Namespace", "ServiceAccount", "ClusterRole", "ClusterRoleBinding", "Role", "RoleBinding"]
     return sorted(docs, key=lambda d: order.index(d["kind"]) if d["kind"] in order else len(order))
 
 
-def allowed(cluster: Cluster, verb: str, group: str, resource: str, sub: str) -> bool:
+def allowed(
+    cluster: Cluster, verb: str, group: str, resource: str, sub: str, namespace: str = "team-x"
+) -> bool:
     review = client.AuthorizationV1Api(cluster.api).create_subject_access_review(
         client.V1SubjectAccessReview(
             spec=client.V1SubjectAccessReviewSpec(
@@ -61,17 +68,7 @@ def allowed(cluster: Cluster, verb: str, group: str, resource: str, sub: str) ->
                     group=group,
                     resource=resource,
                     subresource=sub or None,
-                    namespace="team-x"
-                    if resource
-                    in (
-                        "pods",
-                        "resourcequotas",
-                        "persistentvolumeclaims",
-                        "replicasets",
-                        "secrets",
-                        "deployments",
-                    )
-                    else None,
+                    namespace=None if resource in ("nodes", "namespaces", "persistentvolumes") else namespace,
                 ),
             )
         )
@@ -101,8 +98,8 @@ def deployed(cluster: Cluster):  # type: ignore[no-untyped-def]
 def test_manifests_apply_server_side_and_rbac_is_least_privilege(cluster: Cluster, deployed) -> None:  # type: ignore[no-untyped-def]
     kinds = sorted(api.kind for api, _, _ in deployed)
     assert kinds == sorted(
-        ["Namespace", "ServiceAccount", "ClusterRole", "ClusterRoleBinding", "Deployment", "Service",
-         "PodDisruptionBudget"]
+        ["Namespace", "ServiceAccount", "ClusterRole", "ClusterRoleBinding", "Role", "RoleBinding",
+         "Deployment", "Service", "PodDisruptionBudget"]
     )  # fmt: skip
     cluster.node("n1", "zone-a")
     cluster.nodes_ready()
