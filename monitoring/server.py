@@ -47,10 +47,16 @@ def parse_listen(text: str) -> ListenAddress:
 
 
 def metrics_app(body: MetricsBody) -> Any:
-    """A WSGI app serving ``body`` at /metrics (gzip when the client accepts it) and 404 elsewhere."""
+    """A WSGI app serving ``body`` at /metrics (gzip when the client accepts it), /healthz (200 while
+    the process serves), /readyz (200 once a first inventory was observed, else 503), 404 elsewhere."""
 
     def app(environ: dict[str, Any], start_response: Any) -> list[bytes]:
-        if environ.get("PATH_INFO", "/") not in ("/metrics", "/metrics/"):
+        path = environ.get("PATH_INFO", "/")
+        if path in ("/healthz", "/readyz"):
+            ok = path == "/healthz" or getattr(body, "ready", True)
+            start_response("200 OK" if ok else "503 Service Unavailable", [("Content-Type", "text/plain")])
+            return [b"ok\n" if ok else b"no inventory observed yet\n"]
+        if path not in ("/metrics", "/metrics/"):
             start_response("404 Not Found", [("Content-Type", "text/plain; charset=utf-8")])
             return [b"not found: metrics are at /metrics\n"]
         headers = [("Content-Type", CONTENT_TYPE)]
