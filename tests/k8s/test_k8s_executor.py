@@ -4,6 +4,9 @@ controller and placed by the real kube-scheduler."""
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -19,6 +22,7 @@ from scheduler.apply.report import WOULD_MOVE
 from scheduler.model.move import Move
 from scheduler.model.plan import Plan, Snapshot
 from tests.k8s.conftest import Cluster, wait
+from tests.k8s.control_plane import ROOT
 
 
 def pdb(cluster: Cluster, namespace: str, app: str, min_available: int, allowed: int) -> None:
@@ -155,3 +159,26 @@ def test_executor_defers_at_once_on_a_pdb_refusal(cluster: Cluster, two_apps: tu
     ):
         executor.migrate(move_of(cluster, db[0], b1))
     assert no_steering_left(cluster)
+
+
+def test_cli_server_dry_run_shows_pdb_refusals(
+    cluster: Cluster, two_apps: tuple[str, list, list], tmp_path: Path
+) -> None:  # type: ignore[type-arg]
+    ns, db, web = two_apps
+    cmd = [sys.executable, "-m", "govcloud", "rebalance", "--kubernetes", "--kubeconfig",
+           str(cluster.plane.kubeconfig("admin")), "--journal", str(tmp_path / "j.jsonl"), "--json",
+           "--dry-run=server"]  # fmt: skip
+    done = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr
+    steps = [s for s in json.loads(done.stdout)["apply"]["steps"] if s["workload"].startswith(ns + "/")]
+    print(
+        f"\n[k8s] rebalance --dry-run=server: {[(s['workload'], s['status'], s.get('reason')) for s in steps]}"
+    )
+    assert steps, "the plan moves pods of this test"
+    for step in steps:
+        if step["workload"].startswith(f"{ns}/db-"):
+            assert step["status"] == SKIPPED and "disruption budget" in step["reason"]
+        else:
+            assert step["status"] == WOULD_MOVE
+    uids = {p.metadata.uid for p in cluster.core.list_namespaced_pod(ns).items}
+    assert uids == {p.metadata.uid for p in db + web}, "nothing was evicted"
