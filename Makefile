@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: demo test lint venv system-deps prometheus openstack-deps report-deps bench bench-peer fuzz clean
+.PHONY: demo test lint venv k8s system-deps prometheus openstack-deps report-deps bench bench-peer fuzz clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -m venv $(VENV) 2>/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv && $(PYTHON) -m venv $(VENV); }
@@ -24,8 +24,14 @@ lint: venv
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-test: venv system-deps lint
-	$(BIN)/pytest
+test: venv system-deps k8s lint
+	GOVCLOUD_K8S_BIN="$$(bash tools/k8s/build.sh | tail -n 1)" $(BIN)/pytest
+
+# The real Kubernetes control plane tests/k8s runs (etcd, kube-apiserver, -controller-manager,
+# -scheduler, kwok), compiled from Go modules pinned in tools/k8s; builds only when missing
+# (about 30 minutes cold), prints the bin dir.
+k8s:
+	@bash tools/k8s/build.sh
 
 # Services and tools the tests run for real; each installs itself only when missing.
 system-deps: prometheus openstack-deps report-deps

@@ -49,7 +49,7 @@ ALLOWED = "GET, HEAD"
 
 
 class _MetricsHandler(BaseHTTPRequestHandler):
-    """GET/HEAD /metrics (gzip when accepted), 405 for other methods there, 404 elsewhere.
+    """GET/HEAD /metrics (gzip when accepted), /healthz and /readyz; 405 for other methods, 404 elsewhere.
 
     HTTP/1.1 with Content-Length on every answer, so a scraper keeps its connection; an idle one is
     closed after ``timeout`` seconds so it never holds a thread for good.
@@ -75,6 +75,13 @@ class _MetricsHandler(BaseHTTPRequestHandler):
         return self.path.split("?", 1)[0] in ("/metrics", "/metrics/")
 
     def _answer(self, send_body: bool) -> None:
+        path = self.path.split("?", 1)[0]
+        if path in ("/healthz", "/readyz"):
+            # healthz: the process serves; readyz: a first inventory was observed (else 503)
+            ok = path == "/healthz" or getattr(self.body, "ready", True)
+            text = b"ok\n" if ok else b"no inventory observed yet\n"
+            self._plain(200 if ok else 503, text, send_body)
+            return
         if not self._on_metrics():
             self._plain(404, b"not found: metrics are at /metrics\n", send_body)
             return

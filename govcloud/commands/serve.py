@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import signal
+import socket
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -31,6 +33,7 @@ from govcloud.sources import (
     SourceError,
     add_source_arguments,
     executor_from_args,
+    kubernetes_client,
     openstack_region_connector,
     source_from_args,
     source_kind,
@@ -87,6 +90,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         type=parse_interval,
         default=60.0,
         help="time between iterations, e.g. 30s, 5m, 1h (default 60s)",
+    )
+    parser.add_argument(
+        "--leader-lease",
+        metavar="NAMESPACE/NAME",
+        help="with --kubernetes --apply: apply only while holding this coordination.k8s.io Lease, so "
+        "that of several replicas one applies (renewed each iteration; a standby takes over after "
+        "3 intervals, at least 60s, without renewal)",
     )
     add_usage_arguments(parser)
     add_forecast_settings(parser)
@@ -151,8 +161,12 @@ def live_applier(args: argparse.Namespace, source: InventorySource, planner: Pla
     """
     executor = executor_from_args(args)
     resumable_plan(args)  # a journal that cannot be read is bad input now, not an error every iteration
+    lease = leader_lease(args)
 
     def apply(plan: Plan) -> ApplyOutcome:
+        if lease is not None and not lease.acquire():
+            logging.getLogger(__name__).info("not applying: %r is held by another replica", lease)
+            return ApplyOutcome(0, 0)
         unfinished = resumable_plan(args)
         if unfinished is None and not plan.moves:
             return ApplyOutcome(0, 0)
@@ -160,6 +174,22 @@ def live_applier(args: argparse.Namespace, source: InventorySource, planner: Pla
         return ApplyOutcome(0, 0) if report is None else outcome_of(report)
 
     return apply
+
+
+def leader_lease(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+    """The Lease ``--leader-lease`` names (Kubernetes only), or None."""
+    if not getattr(args, "leader_lease", None):
+        return None
+    namespace, sep, name = args.leader_lease.partition("/")
+    if source_kind(args) != "kubernetes" or not sep or not namespace or not name:
+        raise SourceError(f"--leader-lease {args.leader_lease!r}: needs --kubernetes and NAMESPACE/NAME")
+    from scheduler.adapters.kubernetes.lease import LeaderLease
+
+    identity = f"{socket.gethostname()}-{os.getpid()}"
+    duration = max(60, int(3 * args.interval))
+    return LeaderLease(
+        kubernetes_client(args.kubeconfig, args.kube_context), namespace, name, identity, duration
+    )
 
 
 def outcome_of(report: ApplyReport) -> ApplyOutcome:

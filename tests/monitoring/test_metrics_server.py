@@ -53,6 +53,23 @@ def test_other_paths_are_not_found(served) -> None:
     assert error.value.code == 404
 
 
+def test_health_and_readiness(served) -> None:
+    _, server = served
+    for path in ("/healthz", "/readyz"):
+        with _get(server, path) as response:
+            assert response.read() == b"ok\n"
+    fresh = build_exporter("test")
+    other = serve_metrics(fresh.body, ListenAddress("127.0.0.1", free_port()))
+    try:
+        with _get(other, "/healthz") as response:
+            assert response.status == 200
+        with pytest.raises(urllib.error.HTTPError) as error:
+            _get(other, "/readyz")
+        assert error.value.code == 503
+    finally:
+        other.close()
+
+
 def test_a_taken_port_is_a_clear_error() -> None:
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
