@@ -1,5 +1,8 @@
 # The two commands that matter: `make demo` and `make test`. Both set up everything they need.
 PYTHON ?= python3
+# Go builds tools/ (the Kubernetes control plane the tests run); where a login shell has not put it on
+# PATH, the usual install location is tried too.
+export PATH := $(PATH):/usr/local/go/bin
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
