@@ -128,7 +128,11 @@ class Cluster:
                     return False
             return True
 
+        # Held twice, a second apart: the node lifecycle controller may still add the unschedulable
+        # taint of a cordon it saw late, after a first look found none.
         wait("kwok nodes Ready and untainted", ready, plane=self.plane)
+        time.sleep(1.0)
+        wait("kwok nodes still Ready and untainted", ready, plane=self.plane)
 
     def namespace(self, name: str) -> str:
         name = f"{name}-{self.tag}"

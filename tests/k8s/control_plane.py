@@ -288,6 +288,9 @@ current-context: {name}@govcloud
             "--use-service-account-credentials=true", f"--service-account-private-key-file={p}/sa.key",
             f"--root-ca-file={p}/ca.crt", f"--cluster-signing-cert-file={p}/ca.crt",
             f"--cluster-signing-key-file={p}/ca.key",
+            # kwok renews its nodes' leases from a process that competes for two busy cores: a longer
+            # grace keeps a slow renewal from turning a fake node NotReady (and tainted) mid-test.
+            "--node-monitor-grace-period=180s",
         )  # fmt: skip
         sched = self.kubeconfig("scheduler")
         self._spawn(
