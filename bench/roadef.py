@@ -132,6 +132,7 @@ def main(argv: list[str] | None = None) -> None:
         "after-bound",
         "moves",
         "s",
+        "CPU s",
         "reason",
     ):
         table.add_column(column, justify="left" if column == "reason" else "right")
@@ -139,9 +140,9 @@ def main(argv: list[str] | None = None) -> None:
     names = args.only or instances(args.data)
     for name in names:
         inv = load_roadef(name, args.data)
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         plan = rebalance(inv, strategy=args.strategy, time_limit=args.time_limit)
-        seconds = time.perf_counter() - t0
+        seconds, cpu = time.perf_counter() - t0, time.process_time() - c0
         bound = plan.lower_bound or 0.0
         gap = plan.after.imbalance - bound
         close += gap <= 0.02
@@ -155,10 +156,12 @@ def main(argv: list[str] | None = None) -> None:
             f"{gap:.4f}",
             str(len(plan.moves)),
             f"{seconds:.2f}",
+            f"{cpu:.2f}",
             (plan.reason or "")[:40],
         )
     console.print(table)
     console.print(f"after - bound <= 0.02 on {close} of {len(names)} instances")
+    console.print(f"load average now {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs", style="dim")
 
 
 if __name__ == "__main__":

@@ -52,6 +52,13 @@ def add_apply_arguments(parser: argparse.ArgumentParser) -> None:
         help="carry out the plan on the live source (default: dry run, nothing moves)",
     )
     parser.add_argument(
+        "--dry-run",
+        choices=("client", "server"),
+        default="client",
+        help="without --apply: 'server' also asks the live API for each move without changing anything "
+        "(Kubernetes: evictions with dryRun=All, so PodDisruptionBudget refusals show)",
+    )
+    parser.add_argument(
         "--journal",
         metavar="FILE",
         help="applier journal; an unfinished run in it is resumed (default .govcloud/journal-SOURCE.jsonl)",
@@ -139,6 +146,7 @@ def apply_from_args(
         journal=journal_path(args),
         limits=limits_from_args(args),
         dry_run=not args.apply,
+        server_dry_run=getattr(args, "dry_run", "client") == "server",
         planner=planner,
         on_step=progress,
     )

@@ -9,8 +9,10 @@ from collections.abc import Sequence
 
 from govcloud import __version__
 from govcloud.commands import (
+    audit,
     doctor,
     drain,
+    drill,
     forecast,
     inventory,
     metrics,
@@ -30,6 +32,8 @@ COMMANDS = (
     schema,
     preview,
     policy_config,
+    audit,
+    drill,
     doctor,
     rebalance,
     drain,

@@ -2,7 +2,8 @@
 
 The program looks things up that it never creates (the unified identity system's groups, the roles it
 assigns, each region's external network, the service endpoints of each region, the Swift container
-sync realm, the reseller admin role that sets Swift account quotas, Barbican for core data). Each
+sync realm, the reseller admin role that sets Swift account quotas, the key manager Cinder asks for core data's volume
+keys). Each
 missing one is a :class:`Missing` with the command an operator runs to fix it.
 """
 
@@ -27,7 +28,9 @@ class DoctorOptions:
     admin_role: str = "manager"
     member_role: str = "member"
     sync_realm: str = "govcloud"
-    barbican_keys: bool = True
+    key_manager: bool = True
+    """Whether a key-manager endpoint must serve a core tenant's home region (Cinder has it make the keys
+    of encrypted volumes)."""
 
 
 def required_services(spec: StackSpec, options: DoctorOptions) -> dict[str, set[str]]:
@@ -41,7 +44,7 @@ def required_services(spec: StackSpec, options: DoctorOptions) -> dict[str, set[
             home.add("object-store")
             for region in plan.replica_regions:
                 needed[region].add("object-store")
-        if plan.encryption and options.barbican_keys:
+        if plan.encryption and options.key_manager:
             home.add("key-manager")
     return needed
 

@@ -61,6 +61,37 @@ def openstack_connection(cloud: str | None = None) -> Any:
     return conn
 
 
+def openstack_region_connector(cloud: str | None = None) -> Any:
+    """region -> an openstacksdk connection for it; SourceError when it cannot authenticate.
+
+    Authenticates once (``clouds.yaml``/``OS_*``); every region then shares that session, because a
+    cloud configured by environment variables knows only the one region of ``OS_REGION_NAME``.
+    """
+    base: list[Any] = []
+
+    def connect(region: str) -> Any:
+        import openstack
+        from keystoneauth1.exceptions import ClientException
+        from openstack import exceptions
+        from openstack.connection import Connection
+
+        where = f"cloud {cloud!r}" if cloud else "the OS_* environment"
+        try:
+            if not base:
+                conn = openstack.connect(cloud=cloud)
+                conn.authorize()
+                base.append(conn)
+            if base[0].config.region_name == region:
+                return base[0]
+            conn = Connection(session=base[0].session, region_name=region)
+            conn.object_store.get_endpoint()  # fails here, not later, for a region the catalog lacks
+            return conn
+        except (exceptions.SDKException, ClientException, OSError) as error:
+            raise SourceError(f"cannot connect to OpenStack ({where}, region {region}): {error}") from error
+
+    return connect
+
+
 def kubernetes_client(kubeconfig: str | None = None, context: str | None = None) -> Any:
     """A kubernetes ApiClient from a kubeconfig (or the in-cluster service account); SourceError if none."""
     import os

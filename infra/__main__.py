@@ -17,7 +17,6 @@ cloud = build_cloud(
         sync_realm=config.get("syncRealm") or "govcloud",
         sync_key=config.get_secret("syncKey"),
         domain_id=config.get("domainId"),
-        barbican_keys=config.get_bool("barbicanKeys") is not False,
     ),
 )
 for key, value in cloud.outputs().items():

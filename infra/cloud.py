@@ -25,9 +25,6 @@ class CloudOptions:
     sync_realm: str = "govcloud"
     sync_key: Input[str] | None = None
     domain_id: str | None = None
-    barbican_keys: bool = True
-    """False (``govcloud:barbicanKeys: false``) on a cloud without Barbican: core tenants keep their
-    encrypted volume type but get no Barbican order (Cinder's key manager then makes the volume keys)."""
 
 
 @dataclass(frozen=True)
@@ -76,7 +73,6 @@ def build_cloud(
                 sync_realm=options.sync_realm,
                 sync_key=options.sync_key,
                 domain_id=options.domain_id,
-                barbican_keys=options.barbican_keys,
             )
         )
     return Cloud(regions, declared)

@@ -10,6 +10,7 @@ from pulumi import Input, Output, ResourceOptions
 
 from infra.region import RegionalCloud
 from stacks.address_plan import NetworkPrefixes, TenantPrefixes
+from stacks.naming import default_security_group_name, ipv4_subnet_name, ipv6_subnet_name, router_name
 from stacks.tags import IP_STACK, tag
 from stacks.tenant import IpStack, Network
 
@@ -61,7 +62,7 @@ class TenantNetwork(pulumi.ComponentResource):
         mode = args.network.ipv6_mode.value
         subnet6 = openstack.networking.Subnet(
             f"{name}-ipv6",
-            name=f"{args.network.name}-ipv6",
+            name=ipv6_subnet_name(args.network.name),
             network_id=net.id,
             tenant_id=args.project_id,
             ip_version=6,
@@ -78,7 +79,7 @@ class TenantNetwork(pulumi.ComponentResource):
         if args.network.stack is IpStack.DUAL_STACK and ipv4 is not None and region.subnet_pool_ipv4:
             subnets["ipv4"] = openstack.networking.Subnet(
                 f"{name}-ipv4",
-                name=f"{args.network.name}-ipv4",
+                name=ipv4_subnet_name(args.network.name),
                 network_id=net.id,
                 tenant_id=args.project_id,
                 ip_version=4,
@@ -112,7 +113,7 @@ class TenantNetworking(pulumi.ComponentResource):
         own = region.child_opts(self)
         router = openstack.networking.Router(
             f"{name}-router",
-            name=f"{args.prefixes.tenant}-router",
+            name=router_name(args.prefixes.tenant),
             tenant_id=args.project_id,
             external_network_id=region.external_network_id,
             admin_state_up=True,
@@ -137,7 +138,7 @@ class TenantNetworking(pulumi.ComponentResource):
         own = region.child_opts(self)
         group = openstack.networking.SecGroup(
             f"{name}-default-sg",
-            name=f"{args.prefixes.tenant}-default",
+            name=default_security_group_name(args.prefixes.tenant),
             description="govcloud default: no ingress but ICMPv6 and members of this group",
             tenant_id=args.project_id,
             delete_default_rules=True,

@@ -157,8 +157,6 @@ class CloudMocks(pulumi_mocks.Mocks):
         if args.typ == "random:index/randomPassword:RandomPassword":
             length = int(args.inputs.get("length", 32))
             computed["result"] = (_fake_id("password", args.name) * 4)[:length]
-        elif args.typ == "openstack:keymanager/orderV1:OrderV1":
-            computed["secretRef"] = f"https://barbican.invalid/v1/secrets/{_fake_id('secret', args.name)}"
         return _fake_id(args.typ, args.name), computed
 
     def call(self, args: pulumi_mocks.MockCallArgs) -> tuple[dict, list[tuple[str, str]]]:

@@ -20,7 +20,10 @@ import pulumi_random as random
 from pulumi import Input, Output, ResourceOptions
 
 from infra.region import RegionalCloud
+from stacks.naming import container_name, versions_container_name
 from stacks.replica import BackupPlan
+
+__all__ = ["BackupReplicas", "ReplicaArgs", "container_name", "sync_target", "versions_container_name"]
 
 SYNC_KEY_LENGTH = 48
 
@@ -37,16 +40,6 @@ class ReplicaArgs:
     sync_realm: str
     sync_key: Input[str] | None = None
     """A key from config; None generates one per tenant."""
-
-
-def container_name(tenant: str, index: int = 0) -> str:
-    """The primary container is ``<tenant>-backup``; replica ``i`` is ``<tenant>-backup-r<i>``."""
-    return f"{tenant}-backup" if index == 0 else f"{tenant}-backup-r{index}"
-
-
-def versions_container_name(container: str) -> str:
-    """Where ``container`` keeps the versions its objects had before they were overwritten or deleted."""
-    return f"{container}-versions"
 
 
 def sync_target(realm: str, region: str, account: Input[str], container: str) -> Output[str]:

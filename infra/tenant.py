@@ -16,9 +16,12 @@ from infra.quota import QuotaArgs, TenantQuotas
 from infra.region import RegionalCloud
 from infra.replica import BackupReplicas, ReplicaArgs
 from stacks.address_plan import TenantPrefixes
+from stacks.naming import project_tags
 from stacks.replica import BackupPlan
-from stacks.tags import AGENCY, BACKUP_REPLICAS, CLASSIFICATION, HOME_REGION, tag
+from stacks.tags import CLASSIFICATION, tag
 from stacks.tenant import Tenant
+
+__all__ = ["Roles", "TenantArgs", "TenantProject", "project_tags"]
 
 
 @dataclass(frozen=True)
@@ -41,17 +44,6 @@ class TenantArgs:
     sync_realm: str = "govcloud"
     sync_key: Input[str] | None = None
     domain_id: str | None = None
-    barbican_keys: bool = True
-
-
-def project_tags(tenant: Tenant, backup: BackupPlan) -> list[str]:
-    """The tenant's facts, for people and for the policy pack: ``key:value`` tags on its project."""
-    return [
-        tag(CLASSIFICATION, tenant.classification),
-        tag(AGENCY, tenant.name),
-        tag(HOME_REGION, tenant.home_region),
-        tag(BACKUP_REPLICAS, len(backup.replicas)),
-    ]
 
 
 def former_name_options(name: str, former_names: tuple[str, ...]) -> ResourceOptions:
@@ -147,7 +139,7 @@ class TenantProject(pulumi.ComponentResource):
         if args.backup.encryption:
             CoreEncryption(
                 f"{name}-encryption",
-                EncryptionArgs(name, project.id, home, args.barbican_keys),
+                EncryptionArgs(name, project.id, home),
                 ResourceOptions(parent=self),
             )
         self.exported = self._exports(args.prefixes)

@@ -67,10 +67,12 @@ class MetricsBody:
     def __init__(self, live: CollectorRegistry) -> None:
         self._live = live
         self._rendered = render(None)
+        self.ready = False  # True once an observation was published (the /readyz answer)
 
     def prerender(self, observation: Observation) -> None:
         """Render ``observation`` and serve it from now on."""
         self._rendered = render(observation)  # one reference swap: readers see the old or the new one
+        self.ready = True
 
     def text(self) -> bytes:
         return self._rendered.text + generate_latest(self._live)

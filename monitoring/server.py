@@ -7,9 +7,8 @@ import ipaddress
 import socket
 import threading
 from dataclasses import dataclass
-from socketserver import ThreadingMixIn
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 from monitoring.exposition import MetricsBody
 
@@ -46,39 +45,97 @@ def parse_listen(text: str) -> ListenAddress:
     return ListenAddress(host or "127.0.0.1", int(port))
 
 
-def metrics_app(body: MetricsBody) -> Any:
-    """A WSGI app serving ``body`` at /metrics (gzip when the client accepts it) and 404 elsewhere."""
+ALLOWED = "GET, HEAD"
 
-    def app(environ: dict[str, Any], start_response: Any) -> list[bytes]:
-        if environ.get("PATH_INFO", "/") not in ("/metrics", "/metrics/"):
-            start_response("404 Not Found", [("Content-Type", "text/plain; charset=utf-8")])
-            return [b"not found: metrics are at /metrics\n"]
-        headers = [("Content-Type", CONTENT_TYPE)]
-        if "gzip" in environ.get("HTTP_ACCEPT_ENCODING", ""):
-            payload = body.gzipped()
-            headers.append(("Content-Encoding", "gzip"))
+
+class _MetricsHandler(BaseHTTPRequestHandler):
+    """GET/HEAD /metrics (gzip when accepted), /healthz and /readyz; 405 for other methods, 404 elsewhere.
+
+    HTTP/1.1 with Content-Length on every answer, so a scraper keeps its connection; an idle one is
+    closed after ``timeout`` seconds so it never holds a thread for good.
+    """
+
+    protocol_version = "HTTP/1.1"
+    server_version = "govcloud"
+    timeout = 60
+    body: MetricsBody  # set on the subclass serve_metrics makes
+
+    def do_GET(self) -> None:
+        self._answer(send_body=True)
+
+    def do_HEAD(self) -> None:
+        self._answer(send_body=False)
+
+    def do_POST(self) -> None:
+        self._refuse()
+
+    do_PUT = do_DELETE = do_PATCH = do_POST
+
+    def _on_metrics(self) -> bool:
+        return self.path.split("?", 1)[0] in ("/metrics", "/metrics/")
+
+    def _answer(self, send_body: bool) -> None:
+        path = self.path.split("?", 1)[0]
+        if path in ("/healthz", "/readyz"):
+            # healthz: the process serves; readyz: a first inventory was observed (else 503)
+            ok = path == "/healthz" or getattr(self.body, "ready", True)
+            text = b"ok\n" if ok else b"no inventory observed yet\n"
+            self._plain(200 if ok else 503, text, send_body)
+            return
+        if not self._on_metrics():
+            self._plain(404, b"not found: metrics are at /metrics\n", send_body)
+            return
+        if "gzip" in self.headers.get("Accept-Encoding", ""):
+            payload, encoding = self.body.gzipped(), "gzip"
         else:
-            payload = body.text()
-        headers.append(("Content-Length", str(len(payload))))
-        start_response("200 OK", headers)
-        return [payload]
+            payload, encoding = self.body.text(), None
+        self.send_response(200)
+        self.send_header("Content-Type", CONTENT_TYPE)
+        if encoding:
+            self.send_header("Content-Encoding", encoding)
+        self.send_header("Content-Length", str(len(payload)))
+        self.end_headers()
+        if send_body:
+            self.wfile.write(payload)
 
-    return app
+    def _refuse(self) -> None:
+        # The request body is never read: close the connection rather than parse it as a request.
+        self.close_connection = True
+        if not self._on_metrics():
+            self._plain(404, b"not found: metrics are at /metrics\n", True, close=True)
+            return
+        self._plain(405, b"method not allowed: /metrics answers GET and HEAD\n", True, close=True)
 
+    def _plain(self, status: int, text: bytes, send_body: bool, close: bool = False) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", "text/plain; charset=utf-8")
+        if status == 405:
+            self.send_header("Allow", ALLOWED)
+        if close:
+            self.send_header("Connection", "close")
+        self.send_header("Content-Length", str(len(text)))
+        self.end_headers()
+        if send_body:
+            self.wfile.write(text)
 
-class _Server(ThreadingMixIn, WSGIServer):
-    daemon_threads = True
-
-
-class _QuietHandler(WSGIRequestHandler):
     def log_message(self, format: str, *args: Any) -> None:
         pass
+
+
+class _Server(ThreadingHTTPServer):
+    """A thread per connection (daemon threads) and a listen backlog that 20+ scrapers do not overflow.
+
+    The default backlog of 5 made concurrent connects wait for SYN retransmits: p99 about 1 s.
+    """
+
+    daemon_threads = True
+    request_queue_size = 128
 
 
 class MetricsServer:
     """A running /metrics endpoint; ``close()`` stops it and frees the port."""
 
-    def __init__(self, server: WSGIServer, address: ListenAddress) -> None:
+    def __init__(self, server: ThreadingHTTPServer, address: ListenAddress) -> None:
         self._server = server
         self.address = address
         self._thread = threading.Thread(target=server.serve_forever, name="metrics-http", daemon=True)
@@ -97,8 +154,9 @@ def serve_metrics(body: MetricsBody, address: ListenAddress) -> MetricsServer:
     except ValueError:
         family = socket.AF_INET6 if ":" in address.host else socket.AF_INET
     server_class = type("_FamilyServer", (_Server,), {"address_family": family})
+    handler = type("_BodyHandler", (_MetricsHandler,), {"body": body})
     try:
-        server = make_server(address.host, address.port, metrics_app(body), server_class, _QuietHandler)
+        server = server_class((address.host, address.port), handler)
     except OSError as error:
         if error.errno == errno.EADDRINUSE:
             raise ListenError(f"cannot listen on {address}: the port is already in use") from None

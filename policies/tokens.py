@@ -10,8 +10,8 @@ SUBNET_POOL = "openstack:networking/subnetPool:SubnetPool"
 SECURITY_GROUP_RULE = "openstack:networking/secGroupRule:SecGroupRule"
 CONTAINER = "openstack:objectstorage/container:Container"
 VOLUME_TYPE = "openstack:blockstorage/volumeTypeV3:VolumeTypeV3"
-BARBICAN_SECRET = "openstack:keymanager/secretV1:SecretV1"
-BARBICAN_ORDER = "openstack:keymanager/orderV1:OrderV1"
+VOLUME_TYPE_ENCRYPTION = "pulumi-python:dynamic/cinder:VolumeTypeEncryption"
+"""The program's dynamic resource for Cinder's volume-type encryption API (``infra/volume_encryption.py``)."""
 
 TAGGABLE: frozenset[str] = frozenset(
     {

@@ -53,6 +53,34 @@ def check_unique(spec: StackSpec) -> list[Problem]:
     return problems
 
 
+def check_retired_slots(spec: StackSpec) -> list[Problem]:
+    """A retired slot is never reused: no tenant may take one, and each is retired once per region."""
+    problems = _duplicates(
+        (
+            (("regions", ri, "retired_slots", si), (r.name, slot))
+            for ri, r in enumerate(spec.regions)
+            for si, slot in enumerate(r.retired_slots)
+        ),
+        "retired region and slot",
+    )
+    retired = {
+        (r.name, slot): ("regions", ri, "retired_slots", si)
+        for ri, r in enumerate(spec.regions)
+        for si, slot in enumerate(r.retired_slots)
+    }
+    for ti, tenant in enumerate(spec.tenants):
+        where = retired.get((tenant.home_region, tenant.slot))
+        if where is not None:
+            problems.append(
+                Problem(
+                    ("tenants", ti, "slot"),
+                    f"slot {tenant.slot} of region {tenant.home_region!r} is retired "
+                    f"({format_path(where)}) and is never reused: give the tenant a new slot",
+                )
+            )
+    return problems
+
+
 def check_references(spec: StackSpec) -> list[Problem]:
     """Home regions and classification zones name things the stack declares."""
     regions = {r.name for r in spec.regions}
@@ -74,6 +102,7 @@ def check_references(spec: StackSpec) -> list[Problem]:
 
 CHECKS: tuple[Callable[[StackSpec], list[Problem]], ...] = (
     check_unique,
+    check_retired_slots,
     check_references,
     check_address_plan,
     check_replicas,

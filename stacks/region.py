@@ -98,6 +98,11 @@ class Region(SpecModel):
     zones: tuple[Zone, ...] = Field(
         default=(), description="Compute zones; a backup site may hold object storage only and have none."
     )
+    retired_slots: tuple[Annotated[int, Field(ge=0)], ...] = Field(
+        default=(),
+        description="Tenant slots once used in this region and never to be given to another tenant: "
+        "their prefixes may still be in firewalls, DNS and logs.",
+    )
 
     @model_validator(mode="after")
     def _primary_has_zones(self) -> Region:

@@ -27,9 +27,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--admin-role", default="manager", help="govcloud:adminRole (default manager)")
     parser.add_argument("--member-role", default="member", help="govcloud:memberRole (default member)")
     parser.add_argument(
-        "--no-barbican-keys",
+        "--no-key-manager",
         action="store_true",
-        help="the stack sets govcloud:barbicanKeys false (no key-manager endpoint needed)",
+        help="do not require a key-manager endpoint for core tenants (a cloud where no encrypted volume "
+        "is created yet, such as the test box; Cinder needs one to create encrypted volumes)",
     )
     parser.set_defaults(func=run)
 
@@ -50,7 +51,7 @@ def _connect(region: str) -> Any:
 def run(args: argparse.Namespace) -> int:
     spec = load_stack(args.stack).spec
     options = DoctorOptions(
-        admin_role=args.admin_role, member_role=args.member_role, barbican_keys=not args.no_barbican_keys
+        admin_role=args.admin_role, member_role=args.member_role, key_manager=not args.no_key_manager
     )
     missing = check(spec, _connect, options)
     for item in missing:

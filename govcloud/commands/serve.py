@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import signal
+import socket
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -23,6 +25,7 @@ from govcloud.applying import (
     resumable_plan,
     source_error,
 )
+from govcloud.backup_store import SwiftCanaryStore
 from govcloud.console import bad_input, make_console
 from govcloud.durations import parse_interval
 from govcloud.exit_codes import ExitCode
@@ -30,11 +33,14 @@ from govcloud.sources import (
     SourceError,
     add_source_arguments,
     executor_from_args,
+    kubernetes_client,
+    openstack_region_connector,
     source_from_args,
     source_kind,
 )
 from govcloud.strategy_options import add_strategy_arguments, planner_from_args
 from govcloud.usage_options import add_forecast_settings, add_usage_arguments, forecast_of
+from monitoring.backup_canary import BackupCanary, CanaryCollector
 from monitoring.capacity import CapacityForecast
 from monitoring.capacity_metrics import CapacityCollector, CapacityHolder, CapacityRefresher
 from monitoring.collector import build_exporter
@@ -46,6 +52,7 @@ from scheduler.apply.report import ApplyReport
 from scheduler.apply.source import InventorySource
 from scheduler.model.plan import Plan
 from scheduler.planning.rebalance import Planner
+from stacks import load_stack
 
 
 def _listen(text: str) -> ListenAddress:
@@ -84,6 +91,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         default=60.0,
         help="time between iterations, e.g. 30s, 5m, 1h (default 60s)",
     )
+    parser.add_argument(
+        "--leader-lease",
+        metavar="NAMESPACE/NAME",
+        help="with --kubernetes --apply: apply only while holding this coordination.k8s.io Lease, so "
+        "that of several replicas one applies (renewed each iteration; a standby takes over after "
+        "3 intervals, at least 60s, without renewal)",
+    )
     add_usage_arguments(parser)
     add_forecast_settings(parser)
     parser.add_argument(
@@ -106,6 +120,7 @@ def run(args: argparse.Namespace) -> int:
             source.load()  # an invalid file is bad input at start, not a loop logging errors forever
         planner = planner_from_args(args)
         apply = live_applier(args, source, planner) if args.apply else None
+        canary = backup_canary(args)
     except SOURCE_ERRORS as error:
         return source_error(error)
     capacity = None
@@ -123,7 +138,17 @@ def run(args: argparse.Namespace) -> int:
         apply=apply,
         capacity=capacity,
         forecast_interval=args.forecast_interval,
+        canary=canary,
     )
+
+
+def backup_canary(args: argparse.Namespace) -> BackupCanary | None:
+    """With ``--openstack --stack FILE``: the RPO canary over the stack's backup replicas."""
+    if source_kind(args) != "openstack" or not args.stack:
+        return None
+    spec = load_stack(args.stack).spec
+    canary = BackupCanary(spec, SwiftCanaryStore(openstack_region_connector(args.os_cloud)))
+    return canary if canary.targets else None
 
 
 def live_applier(args: argparse.Namespace, source: InventorySource, planner: Planner) -> ApplyFn:
@@ -136,8 +161,12 @@ def live_applier(args: argparse.Namespace, source: InventorySource, planner: Pla
     """
     executor = executor_from_args(args)
     resumable_plan(args)  # a journal that cannot be read is bad input now, not an error every iteration
+    lease = leader_lease(args)
 
     def apply(plan: Plan) -> ApplyOutcome:
+        if lease is not None and not lease.acquire():
+            logging.getLogger(__name__).info("not applying: %r is held by another replica", lease)
+            return ApplyOutcome(0, 0)
         unfinished = resumable_plan(args)
         if unfinished is None and not plan.moves:
             return ApplyOutcome(0, 0)
@@ -145,6 +174,22 @@ def live_applier(args: argparse.Namespace, source: InventorySource, planner: Pla
         return ApplyOutcome(0, 0) if report is None else outcome_of(report)
 
     return apply
+
+
+def leader_lease(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+    """The Lease ``--leader-lease`` names (Kubernetes only), or None."""
+    if not getattr(args, "leader_lease", None):
+        return None
+    namespace, sep, name = args.leader_lease.partition("/")
+    if source_kind(args) != "kubernetes" or not sep or not namespace or not name:
+        raise SourceError(f"--leader-lease {args.leader_lease!r}: needs --kubernetes and NAMESPACE/NAME")
+    from scheduler.adapters.kubernetes.lease import LeaderLease
+
+    identity = f"{socket.gethostname()}-{os.getpid()}"
+    duration = max(60, int(3 * args.interval))
+    return LeaderLease(
+        kubernetes_client(args.kubeconfig, args.kube_context), namespace, name, identity, duration
+    )
 
 
 def outcome_of(report: ApplyReport) -> ApplyOutcome:
@@ -163,15 +208,19 @@ def serve(
     apply: ApplyFn | None = None,
     capacity: Callable[[Observation | None], CapacityForecast | None] | None = None,
     forecast_interval: float = 3600.0,
+    canary: BackupCanary | None = None,
 ) -> int:
     """Run the loop on ``source`` and serve /metrics until SIGTERM or SIGINT; the exit code.
 
     With ``capacity`` (the forecast of the latest observation's inventory, None before the first one)
     the capacity families are refreshed every ``forecast_interval`` seconds in a background thread.
+    A ``canary`` probes the backup replicas every ``interval`` in a thread of its own.
     """
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     err = make_console(stderr=True)
     exporter = build_exporter(__version__)
+    if canary is not None:
+        exporter.live.register(CanaryCollector(canary))
     try:
         server = serve_metrics(exporter.body, listen)
     except ListenError as error:
@@ -189,10 +238,18 @@ def serve(
         holder = CapacityHolder()
         exporter.live.register(CapacityCollector(holder))
         CapacityRefresher(lambda: capacity(exporter.holder.current), holder, forecast_interval).start(stop)
+    probing = None
+    if canary is not None:
+        probing = threading.Thread(target=canary.run_forever, args=(interval, stop), daemon=True)
+        probing.start()
+        err.print(f"probing {len(canary.targets)} backup replica(s) every {interval:g}s", highlight=False)
     try:
         loop = RebalanceLoop(source, planner, exporter.observer, max_moves=max_moves, apply=apply)
         loop.run_forever(interval, stop)
     finally:
+        stop.set()
+        if probing is not None:
+            probing.join(timeout=interval + 30)
         server.close()
         for sig, handler in previous.items():
             signal.signal(sig, handler)

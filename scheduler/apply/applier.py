@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Protocol, runtime_checkable
 
 from scheduler.apply.dry_run import DryRunJournal, SimulatedCloud
-from scheduler.apply.executor import Executor, MoveFailed
+from scheduler.apply.executor import Executor, MoveDeferred, MoveFailed
 from scheduler.apply.journal import DONE, FAILED, SKIPPED, UNKNOWN, Journal, JournalError, RunState
 from scheduler.apply.limits import ApplyLimits, LimitCounter
 from scheduler.apply.report import WOULD_MOVE, ApplyReport, Step
@@ -209,7 +209,7 @@ class _Run:
             return self._finish(moves[0], _attempt(self.executor, moves[0]))
         good = True
         with ThreadPoolExecutor(max_workers=len(moves)) as pool:
-            futures: dict[Future[str | None], Move] = {
+            futures: dict[Future[tuple[str, str | None]], Move] = {
                 pool.submit(_attempt, self.executor, move): move for move in moves
             }
             remaining = set(futures)
@@ -219,12 +219,13 @@ class _Run:
                     good = self._finish(futures[future], future.result()) and good
         return good
 
-    def _finish(self, move: Move, failure: str | None) -> bool:
-        if failure is None:
+    def _finish(self, move: Move, outcome: tuple[str, str | None]) -> bool:
+        status, reason = outcome
+        if status == DONE:
             self.settle(move, DONE, made=True)
             return True
-        self.settle(move, FAILED, failure)
-        return False
+        self.settle(move, status, reason)
+        return status != FAILED  # a deferred move changed nothing: no need to re-plan
 
 
 def _settle_open_intent(
@@ -242,14 +243,17 @@ def _settle_open_intent(
     return FAILED, f"found on {host}, not on {move.to_host}, after an interrupted run"
 
 
-def _attempt(executor: Executor, move: Move) -> str | None:
-    """Run one move; the failure reason, or None when done. Anything but MoveFailed propagates:
-    its outcome is unknown, so the intent stays open and the next run settles it from the live state."""
+def _attempt(executor: Executor, move: Move) -> tuple[str, str | None]:
+    """Run one move: (DONE, None), (SKIPPED, "deferred: why") when the executor refused it before
+    changing anything (MoveDeferred), or (FAILED, why). Anything but MoveFailed propagates: its outcome
+    is unknown, so the intent stays open and the next run settles it from the live state."""
     try:
         executor.migrate(move)
+    except MoveDeferred as deferred:
+        return SKIPPED, "deferred: " + deferred.reason
     except MoveFailed as failure:
-        return failure.reason
-    return None
+        return FAILED, failure.reason
+    return DONE, None
 
 
 def _names(inv: Inventory) -> set[str]:
@@ -273,6 +277,7 @@ def apply_plan(
     journal: Path | Journal,
     limits: ApplyLimits | None = None,
     dry_run: bool = True,
+    server_dry_run: bool = False,
     planner: Planner | None = None,
     on_step: Callable[[Step], None] | None = None,
 ) -> ApplyReport:
@@ -283,13 +288,15 @@ def apply_plan(
     is written or moved: the report says what would happen against the live state now. ``journal``
     is a path (or an unopened :class:`Journal`, e.g. one that injects faults in tests). ``planner``
     re-plans the remaining moves when the live state departs from the plan; ``on_step`` is called with
-    each step as soon as its outcome is journaled (progress for long runs).
+    each step as soon as its outcome is journaled (progress for long runs). ``server_dry_run``: the
+    dry run also asks the executor's ``preflight`` (a server-side dry run) for each move, so refusals
+    such as a PodDisruptionBudget's show as deferred moves.
     """
     limits = limits or ApplyLimits()
     if dry_run:
         path = journal.path if isinstance(journal, Journal) else Path(journal)
         book: Journal = DryRunJournal(path)
-        source = executor = SimulatedCloud(source, executor)
+        source = executor = SimulatedCloud(source, executor, server_side=server_dry_run)
     else:
         book = journal if isinstance(journal, Journal) else Journal(journal)
     with book:

@@ -19,9 +19,10 @@ from scheduler.model.move import Move
 class SimulatedCloud:
     """A source and an executor in one: the live state read once, with the moves made so far."""
 
-    def __init__(self, source: InventorySource, executor: Executor) -> None:
+    def __init__(self, source: InventorySource, executor: Executor, *, server_side: bool = False) -> None:
         self._source = source
         self._executor = executor
+        self._server_side = server_side
         self._live: Inventory | None = None
         self._moved: dict[str, str] = {}
 
@@ -31,6 +32,11 @@ class SimulatedCloud:
         return self._live.with_placement(self._moved) if self._moved else self._live
 
     def migrate(self, move: Move) -> None:
+        # server_side: an executor that can ask its backend without changing anything (Kubernetes: a
+        # dry-run eviction) refuses here what it would refuse for real, e.g. a PodDisruptionBudget.
+        preflight = getattr(self._executor, "preflight", None) if self._server_side else None
+        if preflight is not None:
+            preflight(move)
         self._moved[move.workload] = move.to_host
 
     def locate(self, move: Move, since: float) -> str | None:

@@ -15,6 +15,12 @@ class MoveFailed(Exception):
         self.reason = reason
 
 
+class MoveDeferred(MoveFailed):
+    """A move refused before anything changed (e.g. a PodDisruptionBudget allows no disruption now):
+    the applier settles it as skipped ("deferred: ...") and goes on with the rest of the run; a later
+    run may try it again."""
+
+
 @runtime_checkable
 class Executor(Protocol):
     """Performs one move at a time."""

@@ -194,7 +194,9 @@ class SafetyState:
                 problems.append(f"host {target.name} already runs a replica of group {group}")
             zones = self.group_zones(group)
             before = sum(1 for n in zones.values() if n > 0)
-            after = before - (1 if zones[from_zone] == 1 else 0) + (1 if zones[to_zone] == 0 else 0)
+            after = before
+            if to_zone != from_zone:  # a move inside one zone leaves the group's zones as they are
+                after = before - (1 if zones[from_zone] == 1 else 0) + (1 if zones[to_zone] == 0 else 0)
             if to_zone != from_zone and after < before:
                 problems.append(f"group {group} would shrink from {before} to {after} zones")
             elif after < self.baseline(group):

@@ -59,12 +59,12 @@ def zone_lower_bound(arrays: Arrays, max_moves: int | None = None) -> float:
     zone_cap = a.zone_cap
     zone_load = a.zone_load(host_of)
     host_load = a.host_load(host_of)
-    n_z = len(a.zones)
     over = np.any(host_load > a.host_cap * (1 + 1e-9) + 1e-9, axis=1)
     receiving = a.schedulable & ~over
     room = np.zeros_like(zone_cap)
     np.add.at(room, a.host_zone[receiving], np.maximum(0.0, a.host_cap - host_load)[receiving])
     movable = a.movable
+    n_allowed = a.allowed.sum(axis=1)
     best = 0.0
     for r in range(len(a.resources)):
         has = zone_cap[:, r] > 0
@@ -76,7 +76,7 @@ def zone_lower_bound(arrays: Arrays, max_moves: int | None = None) -> float:
         hi = np.empty(zones.size)
         for i, z in enumerate(zones):
             here = zone_now == z
-            elsewhere = np.delete(a.allowed, z, axis=1).any(axis=1) if n_z > 1 else np.zeros_like(here)
+            elsewhere = n_allowed - a.allowed[:, z] > 0  # some other zone is allowed
             leaving = req[here & movable & elsewhere]
             coming = req[~here & movable & a.allowed[:, z]]
             out = _top_sum(leaving, max_moves)

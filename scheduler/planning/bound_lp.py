@@ -36,8 +36,8 @@ def _fits(a: Arrays, host_load_fixed: np.ndarray, receiving: np.ndarray) -> np.n
 def assignment_bound(a: Arrays, max_moves: int | None = None) -> float:
     """The LP's least imbalance (0 when it is too big, not solved, or nothing can move)."""
     n_w, n_z, n_r = a.req.shape[0], len(a.zones), len(a.resources)
-    if n_z <= 1 or n_w == 0:
-        return 0.0
+    if n_z <= 1 or n_w == 0 or int(a.movable.sum()) > MAX_COLUMNS:
+        return 0.0  # (every mover has at least its own zone's column: too big before any work)
     host_of = a.host_of
     zone_now = a.host_zone[host_of]
     host_load = a.host_load(host_of)

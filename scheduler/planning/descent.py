@@ -10,13 +10,15 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 
 import numpy as np
 
 from scheduler.model.resource import memory_index
 from scheduler.planning.arrays import Arrays
+from scheduler.planning.budget import Budget, Search, measure
 from scheduler.planning.placement import PlacementState
+from scheduler.planning.scoring import Extremes, extreme_moves, extreme_zones, swap_scores
+from scheduler.planning.stepwise import Stepwise
 
 EPS = 1e-12
 # Above this many movable workloads, moves are taken in batches from one scoring pass.
@@ -24,12 +26,22 @@ BATCH_ABOVE = 3000
 # At scale: candidates kept per zone pair and round, consecutive misses before a pair is set aside
 # for the round, and the gain over three rounds below which the search is done.
 PER_PAIR = 4000
+PER_PAIR_MIN = 64
+# At scale each zone is paired with at most this many zones on the other side of the mean per round.
+BATCH_PARTNERS = 6
+# A batched round that takes fewer moves than this is followed by narrow ones (_extreme_candidates).
+NARROW_BELOW = 32
+# ... with more zones than this (with few, a full round is cheap and the tail gains little).
+TAIL_ABOVE_ZONES = 12
 PAIR_PATIENCE = 40
+PATIENCE_PER_ROUND = 4000
 SCALE_TOLERANCE = 1e-4
 # Pair swaps are searched only below this many movable workloads (quadratic neighbourhood).
 SWAPS_BELOW = 1500
 # ... among at most this many of the biggest workloads on each side of a zone pair.
 SWAP_SIDE = 120
+# ... over every zone pair up to this many zones; beyond, only pairs that can matter (_swap_pairs).
+SWAP_ALL_ZONES = 8
 # The normal stopping rule is work, not time (goal 8: the same inventory gives the same plan on any
 # machine): candidate evaluations (one workload scored against one destination zone, or one pair of
 # workloads scored as a swap) up to this many per movable workload and zone, and at least WORK_FLOOR.
@@ -40,50 +52,6 @@ WORK_FLOOR = 2_000_000
 def work_budget(n_movable: int, n_zones: int) -> int:
     """The evaluations a search may spend on an inventory of this size (deterministic)."""
     return max(WORK_FLOOR, WORK_PER_WORKLOAD_ZONE * n_movable * max(1, n_zones))
-
-
-class Budget:
-    """Work shared by every search of one planning run, and the wall-clock safety net."""
-
-    def __init__(self, work: int, deadline: float) -> None:
-        self.work = work
-        self.used = 0
-        self.deadline = deadline
-        self.timed_out = False
-
-    def spend(self, n: int) -> None:
-        self.used += int(n)
-
-    def exhausted(self) -> bool:
-        """True once the work is spent or (a safety net, reported) the wall clock ran out."""
-        if self.used >= self.work:
-            return True
-        if time.monotonic() >= self.deadline:
-            self.timed_out = True
-        return self.timed_out
-
-
-@dataclass(frozen=True)
-class Search:
-    """The moves found (workload index, destination host), in order."""
-
-    moves: tuple[tuple[int, int], ...]
-    imbalance: float
-    stopped: str  # "converged", "max-moves", "work-budget", "time-limit"
-
-
-def measure(u: np.ndarray, ubar: np.ndarray) -> tuple[float, float]:
-    """(imbalance, squared distance from the mean) of a (Z, R) utilization with NaN holes."""
-    if u.size == 0:
-        return 0.0, 0.0
-    spread = np.fmax.reduce(u, axis=0) - np.fmin.reduce(u, axis=0)
-    dev = u - ubar
-    dev *= dev
-    holes = np.isnan(dev)
-    if holes.any():
-        spread = np.nan_to_num(spread, nan=0.0)
-        dev[holes] = 0.0
-    return float(spread.max()), float(dev.sum())
 
 
 def _memory_column(arrays: Arrays) -> np.ndarray:
@@ -118,18 +86,23 @@ class Descent:
         self.memory = _memory_column(self.a)
         self.moves: list[tuple[int, int]] = []
         self.best_len = 0
-        self.key = measure(state.utilization(), self.ubar)  # (imbalance, squared distance) now
+        self._look()  # self.key: (imbalance, squared distance) now
         self.start = self.key[0]
         self.best = self.start
+        self.stepwise: Stepwise | None = None  # tables of the exact (unbatched) search, on first use
 
     # --- bookkeeping -----------------------------------------------------------------------------
     def _limit_reached(self) -> bool:
         return self.max_moves is not None and len(self.moves) >= self.max_moves
 
     def _record(self, w: int, h: int) -> None:
+        src = self.s.zone_of(w)
+        old = int(self.s.host_of[w])
         self.s.apply(w, h)
+        if self.stepwise is not None:
+            self.stepwise.moved(w, old, src)
         self.moves.append((w, h))
-        self.key = measure(self.s.utilization(), self.ubar)
+        self._look()
         imb = self.key[0]
         if imb < self.best - EPS:
             self.best = imb
@@ -140,35 +113,65 @@ class Descent:
             self.progress(min(1.0, (self.start - self.best) / self.start))
 
     # --- scoring ---------------------------------------------------------------------------------
-    def _pairs(self, u: np.ndarray, batch: bool) -> list[tuple[int, int]]:
+    def _pairs(self, u: np.ndarray) -> list[tuple[int, int]]:
+        """Zone pairs scored in a batched round: from zones above the mean to zones below it (load then
+        flows once, with no zone both giving and taking), each zone paired with at most
+        BATCH_PARTNERS partners by rank (the i-th hottest with the i-th.. coldest), so a round costs
+        O(Z), not O(Z^2), pairs."""
         n_z = len(self.a.zones)
-        pairs = [(a, b) for a in range(n_z) for b in range(n_z) if a != b]
-        if not batch:
-            return pairs
-        # At scale, only pairs from zones above the mean to zones below it are scored: load then flows
-        # once, with no zone both giving and taking (fewer moves).
         excess = np.nansum(u - self.ubar, axis=1)
-        return [(a, b) for a, b in pairs if excess[a] > 0 > excess[b]] or [
-            (a, b) for a, b in pairs if excess[a] > excess[b]
-        ]
+        hot = [int(z) for z in np.argsort(-excess, kind="stable") if excess[z] > 0]
+        cold = [int(z) for z in np.argsort(excess, kind="stable") if excess[z] < 0]
+        if not hot or not cold:
+            return [(a, b) for a in range(n_z) for b in range(n_z) if excess[a] > excess[b]]
+        k = min(BATCH_PARTNERS, len(cold))
+        pairs = {(hot[i], cold[(i + j) % len(cold)]) for i in range(len(hot)) for j in range(k)}
+        k = min(BATCH_PARTNERS, len(hot))
+        pairs |= {(hot[(i + j) % len(hot)], cold[i]) for i in range(len(cold)) for j in range(k)}
+        return sorted(pairs)
 
-    def _candidates(self, batch: bool) -> tuple[np.ndarray, np.ndarray]:
-        """Improving (workload, zone) moves by their zone-level effect, best first.
+    def _extreme_candidates(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The moves that lower the imbalance itself, best first (the tail of a batched search, when
+        flattening moves have run out): only moves touching an extreme zone, scored all at once."""
+        s, a = self.s, self.a
+        idx = np.flatnonzero(a.movable & ~s.moved)
+        zone_of = a.host_zone[s.host_of[idx]]
+        ws, zs, spent = extreme_moves(
+            self.u,
+            self.key[0],
+            idx,
+            zone_of,
+            a.balance[idx],
+            s.inv_cap,
+            s.has,
+            a.allowed[idx],
+            self.memory,
+            self.ubar,
+            self.key[1],
+            self.smooth,
+        )
+        self.budget.spend(spent)
+        return ws, zs, a.host_zone[s.host_of[ws]]
 
-        Small inventories: every improving move in exact objective order. At scale: the best
-        ``PER_PAIR`` of each zone pair, interleaved by rank so one saturated pair cannot stall a batch.
-        """
+    def _candidates(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Improving (workload, zone, source zone) moves by their zone-level effect, best first: the
+        best few of each zone pair of :meth:`_pairs`, interleaved by rank so one saturated pair cannot
+        stall a batch (up to PER_PAIR per pair, fewer when there are many pairs)."""
         s, a = self.s, self.a
         u = s.utilization()
         imb, q = measure(u, self.ubar)
         n_z = len(a.zones)
         zone_now = a.host_zone[s.host_of]
         free = a.movable & ~s.moved
-        out_w, out_z, out_k1, out_k2 = [], [], [], []
+        out_w, out_z, out_s, out_k1, out_k2 = [], [], [], [], []
         dev2 = np.nan_to_num((u - self.ubar) ** 2)
-        by_zone = {z: np.flatnonzero(free & (zone_now == z)) for z in range(n_z)}
         leaving: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
-        for src, dst in self._pairs(u, batch):
+        pairs = self._pairs(u)
+        by_zone = {z: np.flatnonzero(free & (zone_now == z)) for z in {p for pair in pairs for p in pair}}
+        per_pair = min(PER_PAIR, max(PER_PAIR_MIN, 2 * int(free.sum()) // max(1, len(pairs))))
+        # misses allowed per pair: PAIR_PATIENCE, less when there are many pairs (bounded per round)
+        self.patience = max(4, min(PAIR_PATIENCE, PATIENCE_PER_ROUND // max(1, len(pairs))))
+        for src, dst in pairs:
             idx = by_zone[src]
             if idx.size == 0:
                 continue
@@ -201,36 +204,54 @@ class Descent:
             if not better.any():
                 continue
             sub, new_i, new_q = sub[better], new_i[better], new_q[better]
-            if batch:
-                if new_i.size > PER_PAIR:
-                    # only the best PER_PAIR are kept: select them before sorting
-                    keep = np.argpartition(new_i + 1e-3 * new_q, PER_PAIR)[:PER_PAIR]
-                    sub, new_i, new_q = sub[keep], new_i[keep], new_q[keep]
-                order = np.lexsort((new_q, np.round(new_i, 12)))
-                out_w.append(sub[order])
-                out_z.append(np.full(order.size, dst))
-                out_k1.append(np.arange(order.size, dtype=float))  # rank within the pair
-                out_k2.append(new_i[order] + new_q[order])
-            else:
-                out_w.append(sub)
-                out_z.append(np.full(sub.size, dst))
-                out_k1.append(np.round(new_i, 12))
-                out_k2.append(np.round(new_q, 12))
+            if new_i.size > per_pair:
+                # only the best per_pair are kept: select them before sorting
+                keep = np.argpartition(new_i + 1e-3 * new_q, per_pair)[:per_pair]
+                sub, new_i, new_q = sub[keep], new_i[keep], new_q[keep]
+            order = np.lexsort((new_q, np.round(new_i, 12)))
+            out_w.append(sub[order])
+            out_z.append(np.full(order.size, dst))
+            out_s.append(np.full(order.size, src))
+            out_k1.append(np.arange(order.size, dtype=float))  # rank within the pair
+            out_k2.append(new_i[order] + new_q[order])
         if not out_w:
-            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+            empty = np.zeros(0, dtype=np.int64)
+            return empty, empty, empty
         w = np.concatenate(out_w)
         z = np.concatenate(out_z)
         order = np.lexsort((self.memory[w], np.concatenate(out_k2), np.concatenate(out_k1)))
-        return w[order], z[order]
+        return w[order], z[order], np.concatenate(out_s)[order]
 
-    def _improves(self, w: int, dst: int) -> bool:
-        """Whether moving ``w`` to zone ``dst`` improves the objective in the current state."""
+    def _look(self) -> None:
+        """Measure the current state: the key, and what :meth:`_improves` needs to judge a move in O(R)."""
+        u = self.s.utilization()
+        self.key = measure(u, self.ubar)
+        self.u = u
+        self.hi = np.fmax.reduce(u, axis=0)
+        self.lo = np.fmin.reduce(u, axis=0)
+        self.dev2 = np.nan_to_num((u - self.ubar) ** 2).sum(axis=1)
+        self.ext = extreme_zones(u, self.key[0])
+
+    def _improves(self, w: int, dst: int, src: int) -> bool:
+        """Whether moving ``w`` from zone ``src`` to zone ``dst`` improves the objective now."""
         s = self.s
         self.budget.spend(1)
-        u = s.utilization()
-        before = self.key
-        src = s.zone_of(w)
         need = self.a.balance[w]
+        before = self.key
+        if self.smooth:
+            us = self.u[src] - need * s.inv_cap[src]
+            ud = self.u[dst] + need * s.inv_cap[dst]
+            gone, came = us - self.ubar, ud - self.ubar
+            add = np.add.reduce
+            dq = add(gone * gone, where=s.has[src]) + add(came * came, where=s.has[dst])
+            dq -= self.dev2[src] + self.dev2[dst]
+            # flatter, and the spread of no resource can pass the imbalance (only ud above the max or
+            # us below the min could widen it): taken without measuring every zone
+            if dq < -EPS and np.fmax.reduce(np.fmax(self.hi, ud) - np.fmin(self.lo, us)) <= before[0] + EPS:
+                return True
+        if not (self.ext[src] or self.ext[dst]):
+            return False  # neither zone is at an extreme of a widest resource: the imbalance stays
+        u = self.u.copy()
         u[src] -= need * s.inv_cap[src]
         u[dst] += need * s.inv_cap[dst]
         after = measure(u, self.ubar)
@@ -238,22 +259,42 @@ class Descent:
         return after[0] < before[0] - EPS or flatter
 
     # --- single moves ----------------------------------------------------------------------------
+    def exact_moves(self) -> bool:
+        """Best improving single moves, one at a time, until none is left. True when anything moved."""
+        moved_any = False
+        while not self._limit_reached() and not self.budget.exhausted():
+            if self.stepwise is None:
+                self.stepwise = Stepwise(self.s, self.ubar, self.budget.spend)
+            for w, dst in self.stepwise.ranked(self.key, self.memory, self.smooth):
+                h = self.s.pick_host(w, dst)
+                if h >= 0:
+                    self._record(w, h)
+                    self._report()
+                    moved_any = True
+                    break
+            else:
+                break
+        return moved_any
+
     def single_moves(self, batch: bool) -> bool:
         """Rounds of improving single moves until none is left. True when anything moved."""
+        if not batch:
+            return self.exact_moves()
         moved_any = False
         history: list[float] = []
+        narrow, tail_left, tail_from = False, True, self.best
         while not self._limit_reached() and not self.budget.exhausted():
-            ws, zs = self._candidates(batch)
+            ws, zs, ss = self._extreme_candidates() if narrow else self._candidates()
             accepted = 0
             fails: dict[tuple[int, int], int] = {}
-            for k in range(ws.size):
-                w, dst = int(ws[k]), int(zs[k])
-                if self.s.moved[w]:
+            moved = self.s.moved
+            for w, dst, src in zip(ws.tolist(), zs.tolist(), ss.tolist(), strict=True):
+                if moved[w]:
                     continue
-                pair = (self.s.zone_of(w), dst)
-                if batch and fails.get(pair, 0) > PAIR_PATIENCE:
+                pair = (src, dst)
+                if fails.get(pair, 0) > self.patience:
                     continue
-                if accepted and not self._improves(w, dst):
+                if accepted and not self._improves(w, dst, src):
                     fails[pair] = fails.get(pair, 0) + 1
                     continue
                 h = self.s.pick_host(w, dst)
@@ -263,18 +304,30 @@ class Descent:
                 fails[pair] = 0
                 self._record(w, h)
                 accepted += 1
-                if self._limit_reached() or not batch:
+                if self._limit_reached() or narrow:
                     break
                 if accepted % 256 == 0 and self.budget.exhausted():
                     break
             self._report()
-            if not accepted:
+            if not accepted and not narrow:
                 break
-            moved_any = True
+            moved_any = moved_any or accepted > 0
+            if narrow:
+                # one move at a time (see below) until none is left, then full rounds again, and
+                # another tail later only if this one gained
+                narrow = accepted > 0
+                if not narrow:
+                    tail_left = self.best < tail_from - SCALE_TOLERANCE
+                continue
             history.append(self.best)
-            # At scale, stop once a few rounds in a row gain less than a hundredth of a percent.
-            if batch and len(history) > 3 and history[-4] - history[-1] < SCALE_TOLERANCE:
+            # Few moves left in a round, or a few rounds in a row gaining less than a hundredth of a
+            # percent: the tail, one move at a time, the best of those touching an extreme zone
+            # (every move that lowers the imbalance itself is among them); stop when that is done.
+            stalled = len(history) > 3 and history[-4] - history[-1] < SCALE_TOLERANCE
+            if stalled and (not tail_left or len(self.a.zones) <= TAIL_ABOVE_ZONES):
                 break
+            if len(self.a.zones) > TAIL_ABOVE_ZONES and (stalled or accepted < NARROW_BELOW):
+                narrow, tail_left, tail_from = True, False, self.best
         return moved_any
 
     # --- pair swaps ------------------------------------------------------------------------------
@@ -287,36 +340,48 @@ class Descent:
         imb, q = measure(u, self.ubar)
         zone_now = a.host_zone[s.host_of]
         free = a.movable & ~s.moved
-        n_z = len(a.zones)
         found: list[tuple[float, float, int, int]] = []
-        for za in range(n_z):
-            for zb in range(za + 1, n_z):
-                ia = self._largest(np.flatnonzero(free & (zone_now == za) & a.allowed[:, zb]))
-                ib = self._largest(np.flatnonzero(free & (zone_now == zb) & a.allowed[:, za]))
-                if ia.size == 0 or ib.size == 0:
-                    continue
-                self.budget.spend(ia.size * ib.size)
-                delta = a.balance[ia][:, None, :] - a.balance[ib][None, :, :]  # (na, nb, R) net flow a -> b
-                ua = u[za] - delta * s.inv_cap[za]
-                ub = u[zb] + delta * s.inv_cap[zb]
-                new = np.broadcast_to(u, (*delta.shape[:2], *u.shape)).copy()
-                new[:, :, za] = ua
-                new[:, :, zb] = ub
-                new[:, :, ~s.has] = np.nan
-                spread = np.nan_to_num(np.fmax.reduce(new, axis=2) - np.fmin.reduce(new, axis=2), nan=0.0)
-                new_i = spread.max(axis=2)
-                new_q = np.nansum((new - self.ubar) ** 2, axis=(2, 3))
-                better = (new_i < imb - EPS) | ((new_i <= imb + EPS) & (new_q < q - EPS) & self.smooth)
-                for x, y in zip(*np.nonzero(better), strict=True):
-                    found.append((float(new_i[x, y]), float(new_q[x, y]), int(ia[x]), int(ib[y])))
+        ext = Extremes(u)
+        for za, zb in self._swap_pairs(u, imb):
+            ia = self._largest(np.flatnonzero(free & (zone_now == za) & a.allowed[:, zb]))
+            ib = self._largest(np.flatnonzero(free & (zone_now == zb) & a.allowed[:, za]))
+            if ia.size == 0 or ib.size == 0:
+                continue
+            self.budget.spend(ia.size * ib.size)
+            new_i, gain = swap_scores(
+                ext, u, self.ubar, s.inv_cap, s.has, za, zb, a.balance[ia], a.balance[ib]
+            )
+            new_q = q + gain
+            better = (new_i < imb - EPS) | ((new_i <= imb + EPS) & (new_q < q - EPS) & self.smooth)
+            for x, y in zip(*np.nonzero(better), strict=True):
+                found.append((float(new_i[x, y]), float(new_q[x, y]), int(ia[x]), int(ib[y])))
         found.sort()
         return any(self._try_pair(w1, w2) or self._try_pair(w2, w1) for _, _, w1, w2 in found[:200])
+
+    def _swap_pairs(self, u: np.ndarray, imb: float) -> list[tuple[int, int]]:
+        """Zone pairs searched for swaps: all of them up to SWAP_ALL_ZONES zones; beyond, the pairs
+        that touch a zone at a resource's extreme (only those can lower the imbalance) or two of the
+        SWAP_ALL_ZONES zones farthest from the mean (flattening moves)."""
+        n_z = len(self.a.zones)
+        if n_z <= SWAP_ALL_ZONES:
+            return [(za, zb) for za in range(n_z) for zb in range(za + 1, n_z)]
+        keep = extreme_zones(u, imb)
+        far = np.zeros(n_z, dtype=bool)
+        far[np.argsort(-np.nan_to_num((u - self.ubar) ** 2).sum(axis=1), kind="stable")[:SWAP_ALL_ZONES]] = (
+            True
+        )
+        return [
+            (za, zb)
+            for za in range(n_z)
+            for zb in range(za + 1, n_z)
+            if keep[za] or keep[zb] or (self.smooth and far[za] and far[zb])
+        ]
 
     def _largest(self, idx: np.ndarray) -> np.ndarray:
         """At most SWAP_SIDE of ``idx``, the biggest relative to an average zone."""
         if idx.size <= SWAP_SIDE:
             return idx
-        size = (self.a.balance[idx] * self.s.inv_cap.mean(axis=0)).sum(axis=1)
+        size = (self.a.req[idx] * self.s.inv_cap.mean(axis=0)).sum(axis=1)
         return idx[np.argsort(-size)[:SWAP_SIDE]]
 
     def _try_pair(self, first: int, second: int) -> bool:

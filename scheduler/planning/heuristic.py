@@ -14,6 +14,7 @@ import numpy as np
 from scheduler.model.plan import Plan
 from scheduler.planning.arrays import Arrays
 from scheduler.planning.descent import EPS, SWAPS_BELOW, Budget, descend, measure, work_budget
+from scheduler.planning.hosts import balance_hosts
 from scheduler.planning.outcome import IndexMoves, finish, imbalance_after
 from scheduler.planning.placement import PlacementState
 from scheduler.planning.problem import Problem, Progress
@@ -37,18 +38,40 @@ def replay(arrays: Arrays, moves: IndexMoves) -> PlacementState | None:
 
 
 def prune(arrays: Arrays, moves: IndexMoves, target: float) -> list[tuple[int, int]]:
-    """Drop moves (last first) whose removal keeps every step allowed and the imbalance <= target."""
+    """Drop moves (last first) whose removal keeps every step allowed and the imbalance <= target.
+
+    One placement is walked back and forth (undoing moves) instead of replaying each trial afresh."""
     kept = list(moves)
-    ubar = None
+    state = replay(arrays, kept)
+    if state is None:
+        return kept
+    ubar = np.zeros(len(arrays.resources))
+    froms: list[int] = []
+    host_of = arrays.host_of.copy()
+    for w, h in kept:
+        froms.append(int(host_of[w]))
+        host_of[w] = h
     for i in range(len(kept) - 1, -1, -1):
-        trial = kept[:i] + kept[i + 1 :]
-        state = replay(arrays, trial)
-        if state is None:
+        # state: after kept[:i + 1] + kept[i + 1:]; take every move from i on back, then try without i
+        for j in range(len(kept) - 1, i - 1, -1):
+            state.undo(kept[j][0], froms[j])
+        done = []
+        ok = True
+        for j in range(i + 1, len(kept)):
+            w, h = kept[j]
+            z = int(arrays.host_zone[h])
+            if not state.zone_allows(w, z) or h not in state.fitting_hosts(w, z):
+                ok = False
+                break
+            state.apply(w, h)
+            done.append(j)
+        if ok and measure(state.utilization(), ubar)[0] <= target + EPS:
+            del kept[i], froms[i]
             continue
-        if ubar is None:
-            ubar = np.zeros(len(arrays.resources))
-        if measure(state.utilization(), ubar)[0] <= target + EPS:
-            kept = trial
+        for j in reversed(done):
+            state.undo(kept[j][0], froms[j])
+        for j in range(i, len(kept)):
+            state.apply(*kept[j])
     return kept
 
 
@@ -96,6 +119,9 @@ def plan_heuristic(problem: Problem) -> Plan:
         time_limit=problem.time_limit,
         progress=problem.progress,
     )
+    state = replay(problem.arrays, moves) if moves else None
+    if state is not None:  # then, inside each zone, even out the hosts (zone loads stay as they are)
+        moves = moves + balance_hosts(problem.arrays, state, moves, problem.max_moves)
     note = None
     if stopped == "time-limit" and moves:
         note = (

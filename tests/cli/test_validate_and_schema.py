@@ -34,6 +34,39 @@ def test_validate_bad_stack_exits_2_with_located_error(tmp_path: Path) -> None:
     assert "Traceback" not in result.stderr
 
 
+PROD_NEWCOMER = """
+  - name: newcomer
+    display_name: 新机构
+    classification: general
+    home_region: shenyang
+    slot: 17
+    groups: {admin: [newcomer-admins]}
+    quotas:
+      compute: {cores: 8, ram_gib: 16, instances: 4}
+      network: {networks: 1, subnets: 2, ports: 20, routers: 1, security_groups: 5, floating_ips: 1}
+      block_storage: {volumes: 4, gigabytes: 100, snapshots: 4, backups: 4}
+      object_storage: {bytes: 1TiB}
+    networks:
+      - {name: app, slot: 0, stack: ipv6-only, ipv6_mode: slaac}
+"""
+
+
+@pytest.mark.parametrize("command", [["validate"], ["preview", "--stack"]], ids=["validate", "preview"])
+def test_new_tenant_on_a_retired_prod_slot_exits_2(tmp_path: Path, command: list[str]) -> None:
+    text = (ROOT / "stacks" / "prod.yaml").read_text(encoding="utf-8").rstrip("\n") + "\n" + PROD_NEWCOMER
+    stack = tmp_path / "prod.yaml"
+    stack.write_text(text, encoding="utf-8")
+    result = govcloud(*command, str(stack))
+    assert result.returncode == 2, result.stdout + result.stderr
+    line = len(text.splitlines()) - PROD_NEWCOMER.count("\n") + 6
+    assert text.splitlines()[line - 1].strip() == "slot: 17"
+    assert (
+        f"{stack}:{line}: tenants[44].slot: slot 17 of region 'shenyang' is retired "
+        "(regions[0].retired_slots[0]) and is never reused" in result.stderr
+    ), result.stderr
+    assert "Traceback" not in result.stderr
+
+
 def test_validate_strict_turns_warnings_into_findings(tmp_path: Path) -> None:
     text = (ROOT / "stacks" / "dev.yaml").read_text(encoding="utf-8")
     text = text.replace("overcommit_allowed: false", "overcommit_allowed: true")

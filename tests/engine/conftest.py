@@ -33,11 +33,10 @@ PASSPHRASE = "govcloud-engine-tests"
 # `box_prerequisites`, each one as an operator would): the identity groups of the stacks the tests run, the `manager`
 # role (Keystone Zed's bootstrap has admin/member/reader only), an external network `public` with a
 # subnet, and Keystone endpoints for identity and network in region `dalian` (the box serves only Swift
-# there; they point at the same Keystone and Neutron). Barbican is not in the box: the engine stack sets
-# `govcloud:barbicanKeys: false` (an explicit stack setting, docs/pulumi.md).
+# there; they point at the same Keystone and Neutron). Barbican is not in the box: no test creates an
+# encrypted volume, so `govcloud doctor` runs with `--no-key-manager`.
 STACK_FILES = (ROOT / "stacks" / "dev.yaml", ROOT / "tests" / "policies" / "stacks" / "broken.yaml")
 EXTERNAL_NETWORK = "public"
-BOX_500 = ("but got 500 instead", "database is locked")
 BACKUP_REGION = "dalian"
 
 
@@ -68,33 +67,21 @@ class Pulumi:
     project: Path
     env: dict[str, str]
     log: list[str] = field(default_factory=list)
-    box_retried: int = 0
 
-    def run(
-        self, *args: str, check: bool = True, timeout: float = 1200, box_retries: int = 0
-    ) -> subprocess.CompletedProcess[str]:
-        """`pulumi ARGS`; with ``box_retries``, an operation the box failed with a 500 (its SQLite's
-        "database is locked" under concurrent writers, tests/openstack/README.md) runs again, one
-        operation at a time, which for `up` creates what is still missing."""
-        for attempt in range(box_retries + 1):
-            # A retry runs one operation at a time: the box's SQLite refuses concurrent writers.
-            serial = ["--parallel", "1"] if attempt else []
-            result = subprocess.run(
-                ["pulumi", *args, *serial, "--non-interactive", "--color", "never"],
-                cwd=self.project,
-                env=self.env,
-                capture_output=True,
-                text=True,
-                timeout=timeout,
-                check=False,
-            )
-            self.log.append(
-                f"$ pulumi {' '.join(args)}  -> {result.returncode}\n{result.stdout}\n{result.stderr}"
-            )
-            box_failure = any(m in result.stdout for m in BOX_500)
-            if result.returncode == 0 or not box_failure or attempt == box_retries:
-                break
-            self.box_retried += 1
+    def run(self, *args: str, check: bool = True, timeout: float = 1200) -> subprocess.CompletedProcess[str]:
+        """`pulumi ARGS` in the project; a failure fails the test with the output's tail."""
+        result = subprocess.run(
+            ["pulumi", *args, "--non-interactive", "--color", "never"],
+            cwd=self.project,
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+        )
+        self.log.append(
+            f"$ pulumi {' '.join(args)}  -> {result.returncode}\n{result.stdout}\n{result.stderr}"
+        )
         if check and result.returncode != 0:
             pytest.fail(
                 f"pulumi {' '.join(args)} failed ({result.returncode}):\n{result.stdout[-6000:]}\n"

@@ -13,7 +13,7 @@ from tests.openstack import openstack_box as box
 
 
 def _doctor(stack: Path, capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:
-    code = main(["doctor", "--stack", str(stack), "--no-barbican-keys"])
+    code = main(["doctor", "--stack", str(stack), "--no-key-manager"])
     return code, capsys.readouterr().out
 
 

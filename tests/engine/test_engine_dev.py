@@ -21,7 +21,6 @@ from tests.engine.conftest import ROOT, Pulumi, box_openstack_config
 from tests.openstack import openstack_box as box
 
 DEV_STACK = ROOT / "stacks" / "dev.yaml"
-ORDER = "openstack:keymanager/orderV1:OrderV1"
 
 
 def mock_preview(stack_file: Path) -> dict[str, Any]:
@@ -65,25 +64,20 @@ def dev(pulumi_project: Pulumi, openstack_box: box.BoxEnv, box_prerequisites: No
         "dev",
         {
             "govcloud:stackFile": str(DEV_STACK),
-            "govcloud:barbicanKeys": "false",  # the box has no Barbican
             **box_openstack_config(openstack_box),
         },
     )
     preview = pulumi.run("preview", "--stack", "dev", "--diff")
-    up = pulumi.run("up", "--yes", "--skip-preview", "--stack", "dev", box_retries=2)
+    up = pulumi.run("up", "--yes", "--skip-preview", "--stack", "dev")
     return Deployment(pulumi, mock_preview(DEV_STACK), preview, up, pulumi.resources("dev"))
 
 
-def test_up_creates_exactly_what_the_mock_preview_lists_but_the_barbican_orders(dev: Deployment) -> None:
+def test_up_creates_exactly_what_the_mock_preview_lists(dev: Deployment) -> None:
     expected = Counter(r["type"] for r in dev.mock["resources"])
-    core_tenants = sum(1 for r in dev.mock["resources"] if r["type"] == "govcloud:index:Encryption")
-    assert expected[ORDER] == core_tenants == 2
-    del expected[ORDER]  # govcloud:barbicanKeys false: the only difference, and an explicit one
     assert declared_types(dev.resources) == expected
     names = {(r["type"], r["urn"].rsplit("::", 1)[-1]) for r in dev.resources}
     for resource in dev.mock["resources"]:
-        if resource["type"] != ORDER:
-            assert (resource["type"], resource["name"]) in names
+        assert (resource["type"], resource["name"]) in names
     assert dev.up.returncode == 0
 
 
@@ -230,7 +224,7 @@ def test_refresh_finds_no_drift_then_exactly_an_out_of_band_quota_change(
     }
     assert changed == {"cores"}
     # `up` puts the declared quota back; the cloud then matches the program again.
-    dev.pulumi.run("up", "--yes", "--skip-preview", "--refresh", "--stack", "dev", box_retries=2)
+    dev.pulumi.run("up", "--yes", "--skip-preview", "--refresh", "--stack", "dev")
     assert os_conn.compute.get_quota_set(health.id).cores == 96
 
 

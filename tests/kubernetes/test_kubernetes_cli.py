@@ -10,7 +10,7 @@ import yaml
 
 from scheduler.model.inventory_file import parse_inventory
 from tests.cli.process import govcloud
-from tests.kubernetes.recorded_api import RecordedApi, Reply, cluster_routes, serve
+from tests.kubernetes.recorded_api import RecordedApi, Reply, cluster_routes, fixture, serve
 
 
 def kubeconfig(tmp_path: Path, server: str) -> Path:
@@ -85,6 +85,12 @@ def moving_cluster() -> RecordedApi:
             ],
         }
     )
+    # The executor's steering taint (PreferNoSchedule on the nodes outside the target zone): each node
+    # answers reads and patches with its recorded self (tests/k8s checks the taint on a real server).
+    for node in fixture("nodes.json")["items"]:
+        path = f"/api/v1/nodes/{node['metadata']['name']}"
+        routes.setdefault(("GET", path), [Reply(200, node)])
+        routes[("PATCH", path)] = [Reply(200, node)]
     return RecordedApi(routes)
 
 
@@ -107,21 +113,27 @@ def test_rebalance_dry_run_moves_nothing(tmp_path: Path) -> None:
     assert not (tmp_path / "j.jsonl").exists()
 
 
-def test_rebalance_apply_evicts_and_journals(tmp_path: Path) -> None:
+def test_rebalance_apply_defers_a_pdb_refusal_then_a_later_run_evicts_and_journals(tmp_path: Path) -> None:
     api = moving_cluster()
     journal = tmp_path / "j.jsonl"
     with serve(api) as api_client:
-        done = rebalance(kubeconfig(tmp_path, api_client.configuration.host), journal, "--apply")
+        config = kubeconfig(tmp_path, api_client.configuration.host)
+        deferred = rebalance(config, journal, "--apply")
+        done = rebalance(config, journal, "--apply")
+    assert deferred.returncode == 0, deferred.stderr  # deferred is not a failure
+    first = json.loads(deferred.stdout)["apply"]["steps"]
+    assert [(s["workload"], s["status"]) for s in first] == [("health/his-7d9f8c6b5-k9m2p", "skipped")]
+    assert first[0]["reason"].startswith("deferred: eviction of health/his-7d9f8c6b5-k9m2p refused")
     assert done.returncode == 0, done.stderr
     report = json.loads(done.stdout)["apply"]
     assert [(s["workload"], s["to_host"], s["status"]) for s in report["steps"]] == [
         ("health/his-7d9f8c6b5-k9m2p", "b1", "done")
     ]
     assert report["after"]["imbalance"] < report["before"]["imbalance"]
-    assert api.calls("POST", VICTIM + "/eviction") == 2  # one 429 (PDB), then accepted
+    assert api.calls("POST", VICTIM + "/eviction") == 2  # one 429 (PDB) in the first run, then accepted
     assert not any(seen.method == "DELETE" for seen in api.requests)
     events = [json.loads(line)["event"] for line in journal.read_text().splitlines()]
-    assert events == ["run", "intent", "outcome", "end"]
+    assert events == ["run", "intent", "outcome", "end"] * 2
 
 
 def test_rebalance_apply_resumes_a_crashed_run_without_evicting_again(tmp_path: Path) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from scheduler.adapters.kubernetes.executor import KubernetesExecutor
-from scheduler.apply.executor import MoveFailed
+from scheduler.apply.executor import MoveDeferred, MoveFailed
 from scheduler.model.move import Move
 from tests.kubernetes.recorded_api import RecordedApi, Reply, fixture, serve
 
@@ -51,7 +51,14 @@ def run(api: RecordedApi, move: Move = MOVE, timeout: float = 120.0) -> tuple[Ku
     clock = FakeClock()
     with serve(api) as api_client:
         executor = KubernetesExecutor(
-            api_client, timeout=timeout, poll=1.0, backoff=5.0, clock=clock, sleep=clock.sleep
+            api_client,
+            timeout=timeout,
+            poll=1.0,
+            backoff=5.0,
+            pdb_wait=timeout,
+            steer=False,  # steering is tested against a real control plane (tests/k8s)
+            clock=clock,
+            sleep=clock.sleep,
         )
         try:
             executor.migrate(move)
@@ -83,14 +90,17 @@ def test_eviction_retried_after_429_then_replacement_runs_on_target() -> None:
     assert sent["metadata"] == {"name": "his-7d9f8c6b5-x2x7q", "namespace": "health"}
     assert sent["deleteOptions"]["preconditions"] == {"uid": OLD_UID}
     assert "disruption budget his needs 2 healthy pods" in executor.log[0]
-    assert executor.log[-1] == "health/his-7d9f8c6b5-x2x7q: replaced by health/his-7d9f8c6b5-n4v8w on b1"
+    assert (
+        executor.log[-1]
+        == "health/his-7d9f8c6b5-x2x7q: replaced by health/his-7d9f8c6b5-n4v8w on b1 (zone-b)"
+    )
 
 
-def test_pdb_that_never_allows_is_not_forced() -> None:
+def test_pdb_that_never_allows_is_not_forced_but_deferred() -> None:
     api = RecordedApi(
         routes(evictions=[Reply.of("eviction/too-many-requests.json", 429)], pods_after=[]),
     )
-    with pytest.raises(MoveFailed, match=r"still refused after 60s \(Cannot evict pod .*\); not forced"):
+    with pytest.raises(MoveDeferred, match=r"refused \(Cannot evict pod .*\); not forced"):
         run(api, timeout=60.0)
     assert api.calls("POST", EVICTION) == 4  # at 0, 5, 15, 35 s; the next try would be past 60 s
 
@@ -109,14 +119,17 @@ def test_server_retry_after_is_honoured() -> None:
     assert clock.sleeps[0] == 30.0
 
 
-def test_replacement_placed_elsewhere_is_a_failed_move() -> None:
+def test_replacement_placed_in_another_zone_is_a_failed_move() -> None:
     api = RecordedApi(
         routes(
             evictions=[Reply.of("eviction/created.json", 201)],
             pods_after=[Reply.of("eviction/health-pods-replacement-running-a2.json")],
         )
     )
-    with pytest.raises(MoveFailed, match="placed its replacement his-7d9f8c6b5-n4v8w on a2, not on b1"):
+    api.routes[("GET", "/api/v1/nodes/a2")] = [Reply.of("eviction/node-a2.json")]
+    with pytest.raises(
+        MoveFailed, match="placed its replacement his-7d9f8c6b5-n4v8w on a2 in zone zone-a, not in zone-b"
+    ):
         run(api)
 
 

@@ -1,9 +1,12 @@
-"""The /metrics endpoint: plain and gzip bodies, 404 elsewhere, a clear error when the port is taken."""
+"""The /metrics endpoint: plain and gzip bodies, 404 elsewhere, 405 for writes, concurrent scrapers,
+a clear error when the port is taken."""
 
 from __future__ import annotations
 
 import gzip
+import http.client
 import socket
+import threading
 import urllib.error
 import urllib.request
 
@@ -48,6 +51,23 @@ def test_other_paths_are_not_found(served) -> None:
     with pytest.raises(urllib.error.HTTPError) as error:
         _get(server, "/")
     assert error.value.code == 404
+
+
+def test_health_and_readiness(served) -> None:
+    _, server = served
+    for path in ("/healthz", "/readyz"):
+        with _get(server, path) as response:
+            assert response.read() == b"ok\n"
+    fresh = build_exporter("test")
+    other = serve_metrics(fresh.body, ListenAddress("127.0.0.1", free_port()))
+    try:
+        with _get(other, "/healthz") as response:
+            assert response.status == 200
+        with pytest.raises(urllib.error.HTTPError) as error:
+            _get(other, "/readyz")
+        assert error.value.code == 503
+    finally:
+        other.close()
 
 
 def test_a_taken_port_is_a_clear_error() -> None:
@@ -109,3 +129,63 @@ def test_ipv6_loopback() -> None:
             assert b"govcloud_build_info" in response.read()
     finally:
         server.close()
+
+
+@pytest.mark.parametrize("method", ["POST", "PUT", "DELETE"])
+def test_writing_methods_on_metrics_are_405_with_allow(served, method: str) -> None:
+    _, server = served
+    conn = http.client.HTTPConnection(server.address.host, server.address.port, timeout=10)
+    try:
+        conn.request(method, "/metrics", body=b"x=1", headers={"Content-Type": "text/plain"})
+        response = conn.getresponse()
+        assert response.status == 405
+        assert response.getheader("Allow") == "GET, HEAD"
+        assert b"method not allowed" in response.read()
+    finally:
+        conn.close()
+
+
+def test_head_answers_headers_only(served) -> None:
+    exporter, server = served
+    conn = http.client.HTTPConnection(server.address.host, server.address.port, timeout=10)
+    try:
+        conn.request("HEAD", "/metrics")
+        response = conn.getresponse()
+        assert response.status == 200
+        assert int(response.getheader("Content-Length")) == len(exporter.body.text())
+        assert response.read() == b""
+    finally:
+        conn.close()
+
+
+def test_twenty_concurrent_scrapers_all_get_200_on_kept_connections(served) -> None:
+    """20 clients connect at once and scrape 5 times each over one HTTP/1.1 connection apiece."""
+    exporter, server = served
+    clients, rounds = 20, 5
+    start = threading.Barrier(clients)
+    outcomes: list[tuple[int, int, bool, bytes]] = []
+    lock = threading.Lock()
+
+    def client() -> None:
+        conn = http.client.HTTPConnection(server.address.host, server.address.port, timeout=30)
+        start.wait()
+        conn.connect()
+        first_socket = conn.sock
+        for _ in range(rounds):
+            conn.request("GET", "/metrics")
+            response = conn.getresponse()
+            body = response.read()
+            with lock:
+                outcomes.append((response.status, response.version, conn.sock is first_socket, body))
+        conn.close()
+
+    threads = [threading.Thread(target=client) for _ in range(clients)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert len(outcomes) == clients * rounds
+    assert {status for status, *_ in outcomes} == {200}
+    assert {version for _, version, *_ in outcomes} == {11}
+    assert all(kept for _, _, kept, _ in outcomes), "the server closed a keep-alive connection"
+    assert {body for *_, body in outcomes} == {exporter.body.text()}

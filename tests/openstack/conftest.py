@@ -15,23 +15,6 @@ import pytest
 
 from tests.openstack import openstack_box as box
 
-# The box runs Nova on SQLite, which now and then answers "database is locked" under Nova's concurrent
-# writers; it surfaces as a failed build, live migration or delete ("Unexpected API Error",
-# MigrationError, a timeout waiting for a server). Such a failure of the box reruns the test, at most
-# twice, and shows as a rerun in the summary; every other failure fails at once.
-BOX_FAILURES = [
-    r"database is locked",
-    r"MigrationError",
-    r"Unexpected API Error",
-    r"Timeout waiting for Server",
-]
-
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    for item in items:
-        if item.get_closest_marker("openstack") is not None:
-            item.add_marker(pytest.mark.flaky(reruns=2, only_rerun=BOX_FAILURES))
-
 
 @pytest.fixture(autouse=True)
 def _log_tail_on_failure(request: pytest.FixtureRequest) -> Iterator[None]:

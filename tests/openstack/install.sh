@@ -9,6 +9,7 @@ COMMON_DIR="${1:-/var/lib/govcloud-openstack/common}"
 PACKAGES=(
   python3-keystone python3-neutron python3-cinder python3-nova python3-placement python3-glance
   python3-swift python3-keystonemiddleware rabbitmq-server uwsgi-core uwsgi-plugin-python3 sqlite3
+  mariadb-server python3-pymysql
 )
 COMMON_PACKAGES=(nova-common neutron-common cinder-common glance-common)
 

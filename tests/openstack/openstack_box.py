@@ -2,7 +2,8 @@
 
 Keystone, Placement, Glance (file store), Neutron API (no agents), Cinder API, Nova api/conductor/
 scheduler and three ``nova-compute`` with the fake virt driver in three availability zones, on
-RabbitMQ and SQLite (WAL); Swift as two single-replica clusters, regions ``shenyang`` and ``dalian``,
+RabbitMQ and MariaDB (a server of the box's own: datadir under ``DIR/mariadb``, one database per
+service, 127.0.0.1:13306); Swift as two single-replica clusters, regions ``shenyang`` and ``dalian``,
 with container sync between them. Every service runs under Debian's ``/usr/bin/python3`` in its own process
 group; ``down`` stops exactly the process groups ``up`` recorded in ``DIR/pids.json``.
 
@@ -20,7 +21,6 @@ import pwd
 import shutil
 import signal
 import socket
-import sqlite3
 import subprocess
 import sys
 import textwrap
@@ -52,6 +52,7 @@ PORTS = {
     "nova": 8774,
     "rabbitmq": 5672,
     "epmd": 4369,
+    "mariadb": 13306,
 }
 # Swift: one single-replica cluster per region, each a proxy and account/container/object servers.
 SWIFT_REGIONS = ("shenyang", "dalian")
@@ -218,11 +219,13 @@ def port_open(port: int) -> bool:
         return sock.connect_ex((HOST, port)) == 0
 
 
-def set_wal(url: str) -> None:
-    """Puts the SQLite database of ``url`` in WAL mode (readers never block the one writer)."""
-    db = url.removeprefix("sqlite:///").split("?")[0]
-    with sqlite3.connect(db) as conn:
-        conn.execute("PRAGMA journal_mode=WAL")
+def mariadb_daemon() -> str:
+    """Debian's MariaDB server binary (``mariadbd``, ``mysqld`` on older packages)."""
+    for name in ("mariadbd", "mysqld"):
+        for found in (shutil.which(name), f"/usr/sbin/{name}"):
+            if found and os.access(found, os.X_OK):
+                return found
+    raise BoxError(f"MariaDB server not installed: run {INSTALL_SCRIPT} first")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -306,9 +309,14 @@ def _client_auth(user: str) -> dict[str, object]:
     return {**auth, "valid_interfaces": "public"}
 
 
-def _sqlite(directory: Path, name: str) -> str:
-    # A writer waits up to 30 s for another one instead of failing at once with "database is locked".
-    return f"sqlite:///{directory / 'data' / name}.sqlite?timeout=30"
+DATABASES = ("keystone", "placement", "glance", "neutron", "cinder", "nova_api", "nova", "nova_cell0")
+DB_USER = "govcloud"
+
+
+def _db(directory: Path, name: str) -> str:
+    """The SQLAlchemy URL of service database ``name`` on the box's MariaDB (row locks, real MVCC)."""
+    del directory  # one server per box; the argument keeps the call sites' shape
+    return f"mysql+pymysql://{DB_USER}:{PASSWORD}@{HOST}:{PORTS['mariadb']}/{name}?charset=utf8"
 
 
 def write_configs(d: Path) -> None:
@@ -323,7 +331,7 @@ def write_configs(d: Path) -> None:
         _ini(
             {
                 "DEFAULT": {"use_stderr": "true"},
-                "database": {"connection": _sqlite(d, "keystone")},
+                "database": {"connection": _db(d, "keystone")},
                 "token": {"provider": "fernet"},
                 "fernet_tokens": {"key_repository": d / "keystone" / "fernet-keys"},
                 "fernet_receipts": {"key_repository": d / "keystone" / "fernet-keys"},
@@ -336,7 +344,7 @@ def write_configs(d: Path) -> None:
             {
                 "DEFAULT": {"use_stderr": "true"},
                 "api": {"auth_strategy": "keystone"},
-                "placement_database": {"connection": _sqlite(d, "placement")},
+                "placement_database": {"connection": _db(d, "placement")},
                 "keystone_authtoken": _authtoken("placement"),
             }
         )
@@ -351,7 +359,7 @@ def write_configs(d: Path) -> None:
                     "enabled_backends": "fs:file",
                     "use_stderr": "true",
                 },
-                "database": {"connection": _sqlite(d, "glance")},
+                "database": {"connection": _db(d, "glance")},
                 "keystone_authtoken": _authtoken("glance"),
                 "paste_deploy": {
                     "flavor": "keystone",
@@ -385,7 +393,7 @@ def write_configs(d: Path) -> None:
                     "state_path": d / "state",
                     "use_stderr": "true",
                 },
-                "database": {"connection": _sqlite(d, "neutron")},
+                "database": {"connection": _db(d, "neutron")},
                 "keystone_authtoken": _authtoken("neutron"),
                 "ml2": {
                     "type_drivers": "flat,vxlan",
@@ -411,7 +419,7 @@ def write_configs(d: Path) -> None:
                     "state_path": d / "state",
                     "use_stderr": "true",
                 },
-                "database": {"connection": _sqlite(d, "cinder")},
+                "database": {"connection": _db(d, "cinder")},
                 "keystone_authtoken": _authtoken("cinder"),
                 "oslo_concurrency": lock,
             }
@@ -438,8 +446,8 @@ def write_configs(d: Path) -> None:
                 },
                 "api": {"auth_strategy": "keystone"},
                 "wsgi": {"api_paste_config": share / "nova-common" / "api-paste.ini"},
-                "api_database": {"connection": _sqlite(d, "nova_api")},
-                "database": {"connection": _sqlite(d, "nova")},
+                "api_database": {"connection": _db(d, "nova_api")},
+                "database": {"connection": _db(d, "nova")},
                 "keystone_authtoken": _authtoken("nova"),
                 "placement": _client_auth("placement"),
                 "neutron": _client_auth("neutron"),
@@ -462,7 +470,7 @@ def write_configs(d: Path) -> None:
         (etc / f"{host}.conf").write_text(
             _ini({"DEFAULT": {"host": host, "instances_path": d / "state" / host}})
         )
-    (etc / "nova_cell0_url").write_text(_sqlite(d, "nova_cell0"))
+    (etc / "nova_cell0_url").write_text(_db(d, "nova_cell0"))
 
 
 def _swift_dir(d: Path, region: str) -> Path:
@@ -618,6 +626,65 @@ class Box:
 
     # --- services ----------------------------------------------------------------------------
 
+    def mariadb(self) -> None:
+        """The box's own MariaDB: a fresh datadir, root by unix socket only, one database per service."""
+        base = self.d / "mariadb"
+        data = base / "data"
+        base.mkdir(exist_ok=True)
+        socket_path = base / "mariadb.sock"
+        user = pwd.getpwuid(os.getuid()).pw_name
+        install = shutil.which("mariadb-install-db") or shutil.which("mysql_install_db")
+        if install is None:
+            raise BoxError(f"mariadb-install-db not installed: run {INSTALL_SCRIPT} first")
+        self.procs.run(
+            "mariadb-setup",
+            [
+                install,
+                "--no-defaults",
+                f"--datadir={data}",
+                f"--user={user}",
+                "--auth-root-authentication-method=socket",
+                "--skip-test-db",
+            ],
+        )
+        self.procs.start(
+            "mariadb",
+            [
+                mariadb_daemon(),
+                "--no-defaults",
+                f"--datadir={data}",
+                f"--user={user}",
+                f"--socket={socket_path}",
+                f"--pid-file={base / 'mariadb.pid'}",
+                f"--bind-address={HOST}",
+                f"--port={PORTS['mariadb']}",
+                "--skip-name-resolve",
+                "--skip-log-bin",
+                "--max-connections=1000",
+                "--innodb-buffer-pool-size=128M",
+                "--innodb-flush-log-at-trx-commit=0",  # a test box: losing the last second on a crash is fine
+                "--innodb-doublewrite=0",
+                "--character-set-server=utf8mb3",
+                "--collation-server=utf8mb3_general_ci",
+            ],
+        )
+        wait_for(
+            "mariadb",
+            lambda: socket_path.exists() and port_open(PORTS["mariadb"]),
+            lambda: self.procs.check_alive("mariadb"),
+            READY_TIMEOUT,
+        )
+        sql = [f"CREATE USER '{DB_USER}'@'{HOST}' IDENTIFIED BY '{PASSWORD}';"]
+        for name in DATABASES:
+            sql.append(f"CREATE DATABASE {name} CHARACTER SET utf8mb3;")
+            sql.append(f"GRANT ALL PRIVILEGES ON {name}.* TO '{DB_USER}'@'{HOST}';")
+        client = shutil.which("mariadb") or shutil.which("mysql") or "mariadb"
+        self.procs.run(
+            "mariadb-setup",
+            [client, "--no-defaults", f"--socket={socket_path}", "-u", "root", "-e", "\n".join(sql)],
+        )
+        self._mark("mariadb answers")
+
     def rabbitmq(self) -> None:
         base = self.d / "rabbitmq"
         base.mkdir(exist_ok=True)
@@ -654,7 +721,6 @@ class Box:
         conf = str(self.etc / "keystone.conf")
         manage = lambda *a: py_entry("keystone.cmd.manage:main", "--config-file", conf, *a)  # noqa: E731
         self.procs.run("keystone-setup", manage("db_sync"))
-        set_wal(_sqlite(self.d, "keystone"))
         # What fernet_setup/credential_setup would write, without two more slow keystone-manage starts.
         for repo in ("fernet-keys", "credential-keys"):
             keys = self.d / "keystone" / repo
@@ -693,7 +759,7 @@ class Box:
         self._mark("keystone catalog")
 
     def _uwsgi(self, name: str, wsgi_file: Path, processes: int = 1) -> list[str]:
-        # Processes with one thread each (SQLite objects are per thread); --http with keep-alive
+        # Processes with one thread each; --http with keep-alive
         # (--http11-socket stalls every request for seconds).
         return [
             "uwsgi",
@@ -783,7 +849,6 @@ class Box:
         self.procs.run(
             "placement-setup", py_entry("placement.cmd.manage:main", "--config-file", conf, "db", "sync")
         )
-        set_wal(_sqlite(self.d, "placement"))
         wsgi = self.d / "placement-wsgi.py"
         wsgi.write_text("from placement.wsgi import init_application\napplication = init_application()\n")
         self.procs.start("placement", self._uwsgi("placement", wsgi), env)
@@ -792,18 +857,17 @@ class Box:
     def glance(self) -> None:
         conf = str(self.etc / "glance-api.conf")
         self.procs.run("glance-setup", py_entry("glance.cmd.manage:main", "--config-file", conf, "db_sync"))
-        set_wal(_sqlite(self.d, "glance"))
         self.procs.start("glance", py_entry("glance.cmd.api:main", "--config-file", conf))
         self._wait_http("glance", "glance")
 
     def neutron(self) -> None:
         conf = str(self.etc / "neutron.conf")
-        # Neutron's migrations cannot ALTER constraints on SQLite: create the head schema, then stamp it.
+        # Neutron's few hundred migrations take minutes: create the head schema, then stamp it.
         create = textwrap.dedent(
             f"""
             import sqlalchemy
             from neutron.db.migration.models import head
-            engine = sqlalchemy.create_engine({_sqlite(self.d, "neutron")!r})
+            engine = sqlalchemy.create_engine({_db(self.d, "neutron")!r})
             head.get_metadata().create_all(engine)
             """
         )
@@ -812,7 +876,6 @@ class Box:
             "neutron-setup",
             py_entry("neutron.db.migration.cli:main", "--config-file", conf, "stamp", "heads"),
         )
-        set_wal(_sqlite(self.d, "neutron"))
         self.procs.start("neutron", py_entry("neutron.cmd.eventlet.server:main", "--config-file", conf))
         self._wait_http("neutron", "neutron")
 
@@ -821,7 +884,6 @@ class Box:
         self.procs.run(
             "cinder-setup", py_entry("cinder.cmd.manage:main", "--config-file", conf, "db", "sync")
         )
-        set_wal(_sqlite(self.d, "cinder"))
         self.procs.start("cinder", py_entry("cinder.cmd.api:main", "--config-file", conf))
         self._wait_http("cinder", "cinder")
 
@@ -867,8 +929,6 @@ class Box:
         )
         self.procs.run("nova-setup", manage("cell_v2", "create_cell", "--name", "cell1"))
         self.procs.run("nova-setup", manage("db", "sync"))
-        for db in ("nova_api", "nova", "nova_cell0"):
-            set_wal(_sqlite(self.d, db))
         self._mark("nova db")
         self.procs.start("nova-api", py_entry("nova.cmd.api:main", *conf))
         self._wait_http("nova", "nova-api")
@@ -964,6 +1024,7 @@ class Box:
             )
         write_configs(self.d)
         write_swift_configs(self.d)
+        self.mariadb()  # every service's database setup needs it
         keystone_done = threading.Event()
 
         def after_keystone(step: Callable[[], None]) -> Callable[[], None]:
@@ -1013,8 +1074,8 @@ def down(directory: Path, timeout: float = 20.0) -> None:
     if not pidfile.exists():
         return
     pids: dict[str, int] = json.loads(pidfile.read_text())
-    # Computes and control services before the broker, the broker before epmd.
-    order = sorted(pids, key=lambda n: {"rabbitmq": 1, "epmd": 2}.get(n, 0))
+    # Computes and control services before the broker and the database, the broker before epmd.
+    order = sorted(pids, key=lambda n: {"rabbitmq": 1, "mariadb": 1, "epmd": 2}.get(n, 0))
     for name in order:
         _signal_group(pids[name], signal.SIGTERM)
     deadline = time.monotonic() + timeout
@@ -1050,6 +1111,8 @@ def ensure_installed() -> None:
         and shutil.which("uwsgi")
         and Path("/usr/lib/rabbitmq").exists()
         and Path("/usr/lib/python3/dist-packages/swift").exists()
+        and Path("/usr/lib/python3/dist-packages/pymysql").exists()
+        and (shutil.which("mariadbd") or Path("/usr/sbin/mariadbd").exists())
     ):
         return
     subprocess.run(["bash", str(INSTALL_SCRIPT), str(COMMON_DIR)], check=True)

@@ -68,8 +68,8 @@ class Cloud:
             for server in doomed:
                 for attempt in range(3):
                     try:
-                        # A delete the box's SQLite lost ("database is locked") leaves the server
-                        # behind; the next round asks again, as an operator would.
+                        # A delete the box loses (it did on SQLite: "database is locked") leaves the
+                        # server behind; the next round asks again, as an operator would.
                         self.admin.compute.delete_server(server)
                         break
                     except exceptions.HttpException:
@@ -85,8 +85,8 @@ class Cloud:
             self.admin.compute.delete_server_group(group)
 
     def boot(self, names: list[str], host: str, **extra: Any) -> list[Any]:
-        # One at a time, retried: the box's SQLite sometimes refuses a write under concurrent builds
-        # ("database is locked"), which fails a build; that is the box's limit, not the code's under test.
+        # One at a time, retried: a build the box fails (on SQLite, "database is locked" under concurrent
+        # builds) is the box's limit, not the code's under test.
         active = []
         for name in names:
             for attempt in range(3):

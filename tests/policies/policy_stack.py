@@ -1,7 +1,7 @@
 """A small, compliant cloud written out as the engine would pass it, and ways to break it.
 
 Two regions (shenyang primary, dalian backup) and two tenants: ``health`` (core data: two replicas,
-an encrypted volume type and a Barbican key; a dual-stack and an ipv6-only network) and ``transport``
+an encrypted volume type (a Cinder encryption spec); a dual-stack and an ipv6-only network) and ``transport``
 (general data, one ipv6-only network). Props are pulumi-openstack inputs in camelCase.
 """
 
@@ -41,9 +41,15 @@ class Builder:
         parent: PolicyInput | None = None,
         provider: PolicyInput | None = None,
         secret: Sequence[tuple[str | int, ...]] = (),
+        links: dict[str, PolicyInput] | None = None,
+        fields: dict[str, Any] | None = None,
         **props: Any,
     ) -> PolicyInput:
+        """``links`` name the resource an input's value comes from (a property dependency); ``fields``
+        are props whose names clash with this method's parameters (a dynamic resource's ``provider``)."""
+        props = {**props, **(fields or {})}
         parent = parent or self.stack
+        depends = {key: (source.urn,) for key, source in (links or {}).items()}
         resource = PolicyInput(
             type=type_token,
             name=logical,
@@ -52,6 +58,8 @@ class Builder:
             parent=parent.urn,
             provider=f"{provider.urn}::{provider.name}-provider-id" if provider else None,
             secret_paths=tuple(secret),
+            dependencies=tuple(urn for urns in depends.values() for urn in urns),
+            property_dependencies=depends,
         )
         self.resources.append(resource)
         return resource
@@ -251,29 +259,27 @@ def tenant(
             )
     if encrypted:
         encryption = b.add("govcloud:index:Encryption", f"{name}-encryption", parent=component)
-        b.add(
+        volume_type = b.add(
             "openstack:blockstorage/volumeTypeV3:VolumeTypeV3",
             f"{name}-encryption-volume-type",
             parent=encryption,
             provider=provider,
             name=f"{name}-encrypted",
             isPublic=False,
-            extraSpecs={
-                "govcloud:encryption_provider": "luks",
-                "govcloud:encryption_cipher": "aes-xts-plain64",
-                "govcloud:encryption_key_size": "256",
-                "govcloud:encryption_control_location": "front-end",
-            },
             region=home,
         )
         b.add(
-            "openstack:keymanager/orderV1:OrderV1",
-            f"{name}-encryption-key",
+            "pulumi-python:dynamic/cinder:VolumeTypeEncryption",
+            f"{name}-encryption-volume-type-encryption",
             parent=encryption,
-            provider=provider,
-            type="key",
-            meta={"algorithm": "aes", "bitLength": 256, "mode": "xts", "name": f"{name}-volume-key"},
+            secret=[("__provider",)],
+            links={"volumeTypeId": volume_type},
+            volumeTypeId=f"{name}-volume-type-id",
             region=home,
+            fields={"provider": "luks", "__provider": "[secret]"},
+            cipher="aes-xts-plain64",
+            keySize=256,
+            controlLocation="front-end",
         )
 
 
@@ -295,8 +301,9 @@ def compliant_cloud() -> list[PolicyInput]:
 
 
 def named(resources: Sequence[PolicyInput], name: str) -> PolicyInput:
-    matches = [r for r in resources if r.name == name and r.type.startswith("openstack:")]
-    assert len(matches) == 1, f"{len(matches)} openstack resources are called {name!r}"
+    custom = ("openstack:", "pulumi-python:dynamic")
+    matches = [r for r in resources if r.name == name and r.type.startswith(custom)]
+    assert len(matches) == 1, f"{len(matches)} custom resources are called {name!r}"
     return matches[0]
 
 

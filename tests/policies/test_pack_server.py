@@ -94,6 +94,13 @@ def engine_violations(
                     properties=wire_props(r),
                     options=options(r),
                     parent=r.parent or "",
+                    # As the engine sends them: core-data-encrypted links an encryption spec to its
+                    # volume type through the volumeTypeId dependency.
+                    dependencies=list(r.dependencies),
+                    propertyDependencies={
+                        key: analyzer_pb2.AnalyzerPropertyDependencies(urns=list(urns))
+                        for key, urns in r.property_dependencies.items()
+                    },
                 )
                 for r in resources
             ]

@@ -162,21 +162,28 @@ CASES = (
     # core-data-encrypted
     Case(
         "encryption-weak-key",
-        lambda rs: with_props(
-            rs,
-            "health-encryption-volume-type",
-            extraSpecs={"govcloud:encryption_provider": "luks", "govcloud:encryption_key_size": "128"},
+        lambda rs: with_props(rs, "health-encryption-volume-type-encryption", keySize=128, cipher=DELETE),
+        (
+            (
+                "core-data-encrypted",
+                "health-encryption-volume-type-encryption",
+                "no cipher; keySize is 128.0, not at least 256 bits",
+            ),
         ),
-        (("core-data-encrypted", "health-encryption-volume-type", "no govcloud:encryption_cipher"),),
     ),
     Case(
-        "encryption-no-barbican-key",
-        lambda rs: without(rs, "health-encryption-key"),
-        (("core-data-encrypted", "health", "has no Barbican key"),),
+        "encryption-plain-location",
+        lambda rs: with_props(rs, "health-encryption-volume-type-encryption", controlLocation="nowhere"),
+        (("core-data-encrypted", "health-encryption-volume-type-encryption", "controlLocation is"),),
+    ),
+    Case(
+        "encryption-spec-missing",
+        lambda rs: without(rs, "health-encryption-volume-type-encryption"),
+        (("core-data-encrypted", "health-encryption-volume-type", "has no Cinder encryption spec"),),
     ),
     Case(
         "encryption-no-volume-type",
-        lambda rs: without(rs, "health-encryption-volume-type"),
+        lambda rs: without(rs, "health-encryption-volume-type", "health-encryption-volume-type-encryption"),
         (("core-data-encrypted", "health", "has no encrypted volume type"),),
     ),
     # no-open-admin-ingress

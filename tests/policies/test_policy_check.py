@@ -38,9 +38,29 @@ class Record:
 
 
 def recorded(resources: list[PolicyInput]) -> list[Record]:
-    """The records the preview would have kept (the stack itself is never recorded)."""
+    """The records the preview would have kept (the stack itself is never recorded).
+
+    A resource another one depends on through an input gets that input's value as its id, as the mock
+    cloud's ids are what the preview links by.
+    """
+    ids = {
+        urn: str(r.props[key])
+        for r in resources
+        for key, urns in r.property_dependencies.items()
+        for urn in urns
+        if key in r.props
+    }
     return [
-        Record(r.type, r.name, r.urn, r.parent or "", r.provider or "", r.props, r.secret_paths)
+        Record(
+            r.type,
+            r.name,
+            r.urn,
+            r.parent or "",
+            r.provider or "",
+            r.props,
+            r.secret_paths,
+            ids.get(r.urn, ""),
+        )
         for r in resources
         if r.type != "pulumi:pulumi:Stack"
     ]

@@ -40,7 +40,6 @@ def test_broken_stack_yields_exactly_the_expected_violations() -> None:
             "needs 2 remote replica(s) outside home region 'shenyang' linked by container sync; it has 1",
         ),
         ("core-data-encrypted", "mandatory", "health", "has no encrypted volume type"),
-        ("core-data-encrypted", "mandatory", "health", "has no Barbican key"),
         (
             "quota-within-capacity",
             "advisory",
@@ -71,3 +70,22 @@ def test_shipped_stacks_have_no_violation(name: str) -> None:
     result = preview(ROOT / "stacks" / f"{name}.yaml", "--json")
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["violations"] == []
+
+
+def test_program_without_the_encryption_spec_fails_the_preview(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The volume type alone is not encryption: without its Cinder encryption spec the preview fails."""
+    from govcloud.cli import main
+    from infra import encryption
+
+    monkeypatch.setattr(encryption, "VolumeTypeEncryption", lambda *args, **kwargs: None)
+    code = main(["preview", "--stack", str(ROOT / "stacks" / "dev.yaml"), "--json"])
+    violations = json.loads(capsys.readouterr().out)["violations"]
+    assert code == 1
+    found = {(v["policy"], v["resource"]) for v in violations}
+    assert found == {
+        ("core-data-encrypted", "health-encryption-volume-type"),
+        ("core-data-encrypted", "police-encryption-volume-type"),
+    }
+    assert all("has no Cinder encryption spec" in v["message"] for v in violations)

@@ -54,6 +54,8 @@ CASES = [
     ("rule 3: cordoned", move("small", "b2"), "not schedulable"),
     ("rule 4: same host", move("r0", "b1"), "already runs a replica of group g"),
     ("rule 4: fewer zones", move("r1", "a2"), "would shrink from 2 to 1 zones"),
+    # a group's only replica in a zone moving to another host of that zone keeps the group's zones
+    ("rule 4: inside one zone", move("r0", "a2"), None),
     ("wrong origin", Move("small", None, "b1", "a2", "b", "a"), "runs on a1"),
 ]
 

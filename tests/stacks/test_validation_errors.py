@@ -58,6 +58,14 @@ def _del(path: str) -> Callable[[Data], None]:
     return mutate
 
 
+def _compose(*mutations: Callable[[Data], None]) -> Callable[[Data], None]:
+    def mutate(data: Data) -> None:
+        for mutation in mutations:
+            mutation(data)
+
+    return mutate
+
+
 def _zone_and_backup_gone(data: Data) -> None:
     data["regions"] = [r for r in data["regions"] if r["role"] != "backup"]
 
@@ -86,6 +94,12 @@ CASES = [
          "tenants[0].networks[0].ipv6_mode", "slaac"),
     Case("duplicate tenant name", _append_tenant(name="edu"), "tenants[4].name", "tenant name 'edu'"),
     Case("duplicate slot", _append_tenant(slot=2), "tenants[4].slot", "slot ('shenyang', 2)"),
+    Case("retired slot reused", _compose(_set("regions/0/retired_slots", [9]), _append_tenant()),
+         "tenants[4].slot", "slot 9 of region 'shenyang' is retired (regions[0].retired_slots[0])"),
+    Case("slot retired twice", _set("regions/0/retired_slots", [7, 7]), "regions[0].retired_slots[1]",
+         "('shenyang', 7) is already used at regions[0].retired_slots[0]"),
+    Case("negative retired slot", _set("regions/0/retired_slots", [-1]), "regions[0].retired_slots[0]",
+         "greater than or equal to 0"),
     Case("duplicate network slot", _set("tenants/0/networks/1/slot", 0), "tenants[0].networks[1].slot",
          "network slot 0"),
     Case("duplicate zone", _set("regions/0/zones/2/name", "sy-az1"), "regions[0].zones[2].name",

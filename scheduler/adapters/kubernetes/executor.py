@@ -7,15 +7,20 @@ create a replacement, which the kube-scheduler places. So :meth:`KubernetesExecu
 1. checks the pod still runs on ``move.from_host``, has a controller that will recreate it, and that
    the target node still accepts pods (not cordoned, no NoSchedule/NoExecute taint); else it fails
    without evicting anything;
-2. evicts it with a UID precondition (only this very pod); a 429 (a PodDisruptionBudget would be
-   violated) is retried with backoff until the timeout, and never forced by a delete;
-3. waits for the replacement (a new pod of the same controller) to be bound to a node, and succeeds
-   only if that node is ``move.to_host`` and the pod runs there. If the kube-scheduler chose another
-   node, the move fails with that node named: the pod moved, but not where the plan said, and the
-   applier re-reads the live state and re-plans.
+2. steers (``steer=True``): puts a temporary soft taint ``govcloud.io/rebalancing:PreferNoSchedule``
+   on the schedulable nodes outside ``move.to_zone``, which the kube-scheduler's TaintToleration
+   scoring honours (a preference, never a refusal: nothing becomes unschedulable); it is removed as
+   soon as the replacement is bound, and leftovers of an interrupted run are removed first;
+3. evicts it with a UID precondition (only this very pod). A 429 (a PodDisruptionBudget allows no
+   disruption now) is retried with backoff for ``pdb_wait`` seconds (default 0), then the move is
+   deferred (:class:`MoveDeferred`): nothing changed, the run goes on. Never forced by a delete;
+4. waits for the replacement (a new pod of the same controller) to be bound, and succeeds when its
+   node is in ``move.to_zone`` (the plan balances zones; the node within the zone is the scheduler's
+   choice) and the pod runs there. A replacement in another zone is a failed move naming the node:
+   the pod moved, but not where the plan said, and the applier re-reads the state and re-plans.
 
-Steering the kube-scheduler (temporarily cordoning or tainting every other node) would affect every
-pod scheduled in that window across the cluster, so it is deliberately not done.
+:meth:`KubernetesExecutor.preflight` is the server-side dry run: the same checks and the eviction
+with ``dryRun=All``, so a PDB refusal shows before ``--apply``.
 """
 
 from __future__ import annotations
@@ -30,9 +35,12 @@ from typing import Any
 from kubernetes import client
 from urllib3.exceptions import HTTPError
 
-from scheduler.apply.executor import MoveFailed
+from scheduler.adapters.kubernetes.pods import node_zone
+from scheduler.apply.executor import MoveDeferred, MoveFailed
 from scheduler.model.move import Move
 
+# The soft taint that steers replacements towards the planned zone (see the module docstring).
+STEER_TAINT = "govcloud.io/rebalancing"
 # Clock skew we tolerate between this machine and the API server when matching replacement pods.
 SKEW_SECONDS = 60.0
 
@@ -101,7 +109,9 @@ class KubernetesExecutor:
 
     ``timeout`` bounds one move (eviction retries and waiting for the replacement); ``poll`` is the
     pause between reads; a refused eviction (429) is retried after ``backoff`` seconds, doubling up to
-    ``max_backoff`` (or after the server's Retry-After when it is longer).
+    ``max_backoff`` (or after the server's Retry-After when it is longer), for at most ``pdb_wait``
+    seconds; then the move is deferred. ``steer`` puts the temporary soft taint on the nodes of the
+    other zones while the replacement is scheduled.
     """
 
     def __init__(
@@ -112,6 +122,8 @@ class KubernetesExecutor:
         poll: float = 2.0,
         backoff: float = 5.0,
         max_backoff: float = 60.0,
+        pdb_wait: float = 0.0,
+        steer: bool = True,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
@@ -120,6 +132,8 @@ class KubernetesExecutor:
         self.poll = poll
         self.backoff = backoff
         self.max_backoff = max_backoff
+        self.pdb_wait = pdb_wait
+        self.steer = steer
         self.clock = clock
         self.sleep = sleep
         self.log: list[str] = []  # what happened, step by step, for the report and the tests
@@ -135,9 +149,8 @@ class KubernetesExecutor:
         except (HTTPError, OSError) as error:  # the API server is unreachable: the move did not finish
             raise MoveFailed(f"{move.workload}: Kubernetes API unreachable: {error}") from None
 
-    def _migrate(self, move: Move) -> None:
+    def _check(self, move: Move) -> tuple[client.V1Pod, _Owner]:
         namespace, name = split_name(move.workload)
-        deadline = self.clock() + self.timeout
         pod = self._read_pod(namespace, name)
         if pod is None:
             raise MoveFailed(f"pod {move.workload} no longer exists")
@@ -149,17 +162,97 @@ class KubernetesExecutor:
         refusal = self._target_refuses(move.to_host)
         if refusal is not None:
             raise MoveFailed(f"target node {move.to_host} is {refusal}; {move.workload} was not evicted")
+        return pod, owner
+
+    def preflight(self, move: Move) -> None:
+        """The server-side dry run of a move: its checks, then the eviction with ``dryRun=All`` (the
+        API server evaluates PodDisruptionBudgets and changes nothing). Raises like :meth:`migrate`."""
+        try:
+            pod, _ = self._check(move)
+            self._evict(pod, self.clock() + self.pdb_wait, dry_run=True)
+        except (HTTPError, OSError) as error:
+            raise MoveFailed(f"{move.workload}: Kubernetes API unreachable: {error}") from None
+
+    def _migrate(self, move: Move) -> None:
+        namespace, _ = split_name(move.workload)
+        deadline = self.clock() + self.timeout
+        pod, owner = self._check(move)
         known = {p.metadata.uid for p in self._list_pods(namespace)}
-        self._evict(pod, deadline)
-        replacement = self._wait_bound(namespace, owner, known, deadline, move)
+        steered = self._steer(move) if self.steer else []
+        try:
+            self._evict(pod, min(deadline, self.clock() + self.pdb_wait))
+            replacement = self._wait_bound(namespace, owner, known, deadline, move)
+        finally:
+            self._unsteer(steered)
         node = replacement.spec.node_name
-        if node != move.to_host:
+        zone = self._zone_of(node)
+        if zone != move.to_zone:
             raise MoveFailed(
                 f"{move.workload} was evicted; the kube-scheduler placed its replacement "
-                f"{replacement.metadata.name} on {node}, not on {move.to_host}"
+                f"{replacement.metadata.name} on {node} in zone {zone}, not in {move.to_zone}"
             )
-        self._wait_running(namespace, replacement.metadata.name, deadline, move)
-        self.log.append(f"{move.workload}: replaced by {namespace}/{replacement.metadata.name} on {node}")
+        self._wait_running(namespace, replacement.metadata.name, deadline, node)
+        self.log.append(
+            f"{move.workload}: replaced by {namespace}/{replacement.metadata.name} on {node} ({zone})"
+        )
+
+    # --- steering ---------------------------------------------------------------------------
+
+    def _zone_of(self, node_name: str) -> str | None:
+        try:
+            node = self.core.read_node(node_name)
+        except client.ApiException as error:
+            raise MoveFailed(f"cannot read node {node_name}: {_status_message(error)}") from None
+        return node_zone(node.metadata.labels or {})
+
+    def _set_taint(self, node: client.V1Node, on: bool) -> bool:
+        """Add or remove the steering taint on ``node`` (optimistic concurrency); whether it changed."""
+        for _ in range(5):
+            taints = [t for t in (node.spec.taints or []) if t.key != STEER_TAINT]
+            had = len(taints) != len(node.spec.taints or [])
+            if had == on:
+                return False
+            if on:
+                taints.append(client.V1Taint(key=STEER_TAINT, value="elsewhere", effect="PreferNoSchedule"))
+            body = {
+                "metadata": {"resourceVersion": node.metadata.resource_version},
+                "spec": {"taints": [self.core.api_client.sanitize_for_serialization(t) for t in taints]},
+            }
+            try:
+                self.core.patch_node(node.metadata.name, body)
+                return True
+            except client.ApiException as error:
+                if error.status != 409:
+                    raise MoveFailed(
+                        f"cannot taint node {node.metadata.name}: {_status_message(error)}"
+                    ) from None
+                node = self.core.read_node(node.metadata.name)
+        raise MoveFailed(f"cannot taint node {node.metadata.name}: it keeps changing")
+
+    def _steer(self, move: Move) -> list[str]:
+        """Taint the nodes outside ``move.to_zone`` softly; untaint any leftovers in it."""
+        try:
+            nodes = list(self.core.list_node().items or [])
+        except client.ApiException as error:
+            raise MoveFailed(f"cannot list nodes: {_status_message(error)}") from None
+        steered = []
+        for node in nodes:
+            outside = node_zone(node.metadata.labels or {}) != move.to_zone
+            if self._set_taint(node, outside) and outside:
+                steered.append(node.metadata.name)
+        if steered:
+            self.log.append(
+                f"{move.workload}: steering away from {len(steered)} nodes outside {move.to_zone}"
+            )
+        return steered
+
+    def _unsteer(self, names: list[str]) -> None:
+        for name in names:
+            try:
+                self._set_taint(self.core.read_node(name), False)
+            except client.ApiException as error:
+                if error.status != 404:
+                    raise MoveFailed(f"cannot untaint node {name}: {_status_message(error)}") from None
 
     def locate(self, move: Move, since: float) -> str | None:
         """Where the replacement of ``move.workload`` (evicted by an interrupted run after ``since``,
@@ -210,7 +303,7 @@ class KubernetesExecutor:
             raise MoveFailed(f"cannot read node {node_name}: {_status_message(error)}") from None
         return _node_refuses(node)
 
-    def _evict(self, pod: client.V1Pod, deadline: float) -> None:
+    def _evict(self, pod: client.V1Pod, deadline: float, *, dry_run: bool = False) -> None:
         meta = pod.metadata
         body = client.V1Eviction(
             api_version="policy/v1",
@@ -221,7 +314,9 @@ class KubernetesExecutor:
         wait = self.backoff
         while True:
             try:
-                self.core.create_namespaced_pod_eviction(meta.name, meta.namespace, body)
+                self.core.create_namespaced_pod_eviction(
+                    meta.name, meta.namespace, body, **({"dry_run": "All"} if dry_run else {})
+                )
             except client.ApiException as error:
                 if error.status in (404, 409):
                     # gone already, or the name now belongs to a newer pod: this pod is not running
@@ -234,9 +329,9 @@ class KubernetesExecutor:
                 message = _status_message(error)
                 pause = max(wait, _retry_after(error) or 0.0)
                 if self.clock() + pause > deadline:
-                    raise MoveFailed(
-                        f"eviction of {meta.namespace}/{meta.name} still refused after {self.timeout:g}s "
-                        f"({message}); not forced"
+                    raise MoveDeferred(
+                        f"eviction of {meta.namespace}/{meta.name} refused ({message}); not forced"
+                        + (" (server-side dry run)" if dry_run else "")
                     ) from None
                 self.log.append(
                     f"{meta.namespace}/{meta.name}: eviction refused ({message}); retry in {pause:g}s"
@@ -244,7 +339,9 @@ class KubernetesExecutor:
                 self.sleep(pause)
                 wait = min(wait * 2, self.max_backoff)
                 continue
-            self.log.append(f"{meta.namespace}/{meta.name}: evicted")
+            self.log.append(
+                f"{meta.namespace}/{meta.name}: {'eviction allowed (dry run)' if dry_run else 'evicted'}"
+            )
             return
 
     def _wait_bound(
@@ -264,19 +361,17 @@ class KubernetesExecutor:
                 )
             self.sleep(self.poll)
 
-    def _wait_running(self, namespace: str, name: str, deadline: float, move: Move) -> None:
+    def _wait_running(self, namespace: str, name: str, deadline: float, node: str) -> None:
         while True:
             pod = self._read_pod(namespace, name)
             phase: Any = pod.status.phase if pod is not None and pod.status else None
             if pod is not None and phase == "Running":
                 return
             if pod is None or phase in ("Failed", "Succeeded"):
-                raise MoveFailed(
-                    f"replacement {namespace}/{name} on {move.to_host} ended ({phase or 'gone'})"
-                )
+                raise MoveFailed(f"replacement {namespace}/{name} on {node} ended ({phase or 'gone'})")
             if self.clock() + self.poll > deadline:
                 raise MoveFailed(
-                    f"replacement {namespace}/{name} is on {move.to_host} but not running "
+                    f"replacement {namespace}/{name} is on {node} but not running "
                     f"after {self.timeout:g}s (phase {phase})"
                 )
             self.sleep(self.poll)

@@ -13,6 +13,9 @@ from scheduler.adapters.kubernetes.errors import KubernetesSourceError
 from scheduler.model.resource import CPU, MEMORY
 
 ZONE_LABEL = "topology.kubernetes.io/zone"
+# The zone key the OpenStack Cinder CSI driver puts on its nodes' topology and on the PVs it creates.
+CINDER_ZONE_LABEL = "topology.cinder.csi.openstack.org/zone"
+ZONE_LABELS = (ZONE_LABEL, CINDER_ZONE_LABEL)
 GIB = Decimal(1024**3)
 # Inventory resource name -> Kubernetes resource name.
 RESOURCES = {CPU.name: "cpu", MEMORY.name: "memory"}
@@ -83,6 +86,19 @@ def pod_requests(spec: client.V1PodSpec) -> dict[str, float]:
 # --- node constraints -------------------------------------------------------------------------
 
 
+def node_zone(labels: Mapping[str, str]) -> str | None:
+    """A node's zone: ``topology.kubernetes.io/zone``, else the Cinder CSI driver's zone key."""
+    for key in ZONE_LABELS:
+        if labels.get(key):
+            return labels[key]
+    return None
+
+
+def _empty(term: Any) -> bool:
+    """A node selector term with no requirements at all, which matches no node (Kubernetes semantics)."""
+    return not (term.match_expressions or []) and not (getattr(term, "match_fields", None) or [])
+
+
 def _matches(labels: Mapping[str, str], requirement: Any) -> bool:
     key, op, values = requirement.key, requirement.operator, requirement.values or []
     if op == "In":
@@ -113,7 +129,10 @@ def node_fits(pod: client.V1Pod, node: client.V1Node) -> bool:
     if required is None or not required.node_selector_terms:
         return True
     # Terms are ORed; a term's expressions are ANDed. matchFields (metadata.name) is checked too.
+    # An empty term matches no node.
     for term in required.node_selector_terms:
+        if _empty(term):
+            continue
         expressions = term.match_expressions or []
         fields = term.match_fields or []
         if all(_matches(labels, r) for r in expressions) and all(
@@ -124,16 +143,18 @@ def node_fits(pod: client.V1Pod, node: client.V1Node) -> bool:
 
 
 def admits_zone(pod: client.V1Pod, zone: str) -> bool:
-    """Whether the pod's selector and required node affinity admit ``zone`` (zone label only)."""
+    """Whether the pod's selector and required node affinity admit ``zone`` (zone keys only:
+    ``topology.kubernetes.io/zone`` and Cinder CSI's ``topology.cinder.csi.openstack.org/zone``)."""
     selector = pod.spec.node_selector or {}
-    if ZONE_LABEL in selector and selector[ZONE_LABEL] != zone:
+    if any(key in selector and selector[key] != zone for key in ZONE_LABELS):
         return False
     affinity = pod.spec.affinity.node_affinity if pod.spec.affinity else None
     required = affinity.required_during_scheduling_ignored_during_execution if affinity else None
     if required is None or not required.node_selector_terms:
         return True
-    labels = {ZONE_LABEL: zone}
+    labels = dict.fromkeys(ZONE_LABELS, zone)
     return any(
-        all(_matches(labels, r) for r in term.match_expressions or () if r.key == ZONE_LABEL)
+        all(_matches(labels, r) for r in term.match_expressions or () if r.key in ZONE_LABELS)
         for term in required.node_selector_terms
+        if not _empty(term)
     )

@@ -2,7 +2,8 @@
 
 Mapping (docs/kubernetes.md explains each choice):
 
-- zones: nodes grouped by the ``topology.kubernetes.io/zone`` label; hosts are nodes with their
+- zones: nodes grouped by the ``topology.kubernetes.io/zone`` label (else Cinder CSI's
+  ``topology.cinder.csi.openstack.org/zone``); hosts are nodes with their
   ``status.allocatable`` cpu (cores) and memory (``memory_gib``); a node that is cordoned
   (``spec.unschedulable``) or carries a NoSchedule/NoExecute taint is ``schedulable: false``.
 - workloads: pods bound to a node and not terminal, named ``namespace/pod``, with their requests
@@ -30,9 +31,10 @@ from scheduler.adapters.kubernetes.errors import KubernetesSourceError
 from scheduler.adapters.kubernetes.pods import (
     GIB,
     RESOURCES,
-    ZONE_LABEL,
+    ZONE_LABELS,
     admits_zone,
     node_fits,
+    node_zone,
     pod_requests,
     quantity,
     resources_of,
@@ -62,7 +64,7 @@ def _pv_zones(pv: client.V1PersistentVolume) -> frozenset[str] | None:
         return None
     zones: set[str] = set()
     for term in required.node_selector_terms or ():
-        on_zone = [r for r in term.match_expressions or () if r.key == ZONE_LABEL]
+        on_zone = [r for r in term.match_expressions or () if r.key in ZONE_LABELS]
         if not on_zone or any(r.operator != "In" for r in on_zone):
             return None  # a term not restricted to listed zones: no zone restriction we can state
         for requirement in on_zone:
@@ -139,7 +141,7 @@ class KubernetesSource:
         regions: dict[str, str] = {}
         for node in sorted(nodes, key=lambda n: n.metadata.name):
             labels = node.metadata.labels or {}
-            zone = labels.get(ZONE_LABEL, self.unzoned)
+            zone = node_zone(labels) or self.unzoned
             if zone is None:
                 continue
             node_by_name[node.metadata.name] = node
