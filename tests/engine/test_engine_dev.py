@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from tests.engine.conftest import ROOT, Pulumi, box_openstack_config
 from tests.openstack import openstack_box as box
@@ -228,6 +229,81 @@ def test_refresh_finds_no_drift_then_exactly_an_out_of_band_quota_change(
     assert os_conn.compute.get_quota_set(health.id).cores == 96
 
 
+def _steps(dev: Deployment, stack_file: Path) -> dict[str, set[str]]:
+    """`pulumi preview --json` of ``stack_file`` on the dev deployment: resource name -> operations
+    other than `same`."""
+    dev.pulumi.run("config", "set", "govcloud:stackFile", str(stack_file), "--stack", "dev")
+    result = dev.pulumi.run("preview", "--stack", "dev", "--json")
+    changed: dict[str, set[str]] = {}
+    for step in json.loads(result.stdout).get("steps", []):
+        if step["op"] != "same":
+            changed.setdefault(step["urn"].rsplit("::", 1)[-1], set()).add(step["op"])
+    return changed
+
+
+REPLACING = {"replace", "create-replacement", "delete-replaced", "delete", "discard"}
+
+
+def test_a_raised_quota_and_a_new_tenant_change_only_themselves(
+    dev: Deployment, os_conn: Any, tmp_path: Path
+) -> None:
+    document = yaml.safe_load(DEV_STACK.read_text(encoding="utf-8"))
+    edu = next(t for t in document["tenants"] if t["name"] == "edu")
+    edu["quotas"]["compute"]["cores"] = 80
+    water = {
+        "name": "water",
+        "display_name": "省水利厅",
+        "classification": "general",
+        "home_region": "shenyang",
+        "slot": 5,
+        "groups": {"admin": ["water-admins"]},
+        "quotas": edu["quotas"] | {"compute": {"cores": 8, "ram_gib": 16, "instances": 4}},
+        "networks": [{"name": "basins", "slot": 0, "stack": "ipv6-only", "ipv6_mode": "slaac"}],
+    }
+    document["tenants"].append(water)
+    stack = tmp_path / "dev-grown.yaml"
+    stack.write_text(yaml.safe_dump(document, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    # The unified identity system's group for the new agency, as an operator syncs it.
+    os_conn.identity.create_group(name="water-admins", domain_id="default")
+
+    steps = _steps(dev, stack)
+    assert not {n for n, ops in steps.items() if ops & REPLACING}, steps
+    assert {n for n, ops in steps.items() if ops != {"create"}} == {"edu-quotas-compute"}, steps
+    assert steps["edu-quotas-compute"] == {"update"}
+    created = {n for n, ops in steps.items() if ops == {"create"}}
+    assert created and all(n.startswith("water") for n in created), sorted(created)
+
+    dev.pulumi.run("up", "--yes", "--skip-preview", "--stack", "dev")
+    assert os_conn.compute.get_quota_set(os_conn.identity.find_project("edu").id).cores == 80
+    assert os_conn.identity.find_project("water") is not None
+    dev.pulumi.run("preview", "--stack", "dev", "--expect-no-changes")
+
+
+def test_a_tenant_renamed_with_its_former_name_keeps_its_project(
+    dev: Deployment, os_conn: Any, tmp_path: Path
+) -> None:
+    grown = yaml.safe_load(
+        Path(
+            dev.pulumi.run("config", "get", "govcloud:stackFile", "--stack", "dev").stdout.strip()
+        ).read_text(encoding="utf-8")
+    )
+    transport = next(t for t in grown["tenants"] if t["name"] == "transport")
+    before = os_conn.identity.find_project("transport")
+    transport["name"] = "traffic"
+    transport["former_names"] = ["transport"]
+    stack = tmp_path / "dev-renamed.yaml"
+    stack.write_text(yaml.safe_dump(grown, allow_unicode=True, sort_keys=False), encoding="utf-8")
+
+    steps = _steps(dev, stack)
+    assert not {n for n, ops in steps.items() if ops & REPLACING}, steps
+    assert steps.get("traffic") == {"update"}, steps  # the project: renamed in place
+    dev.pulumi.run("up", "--yes", "--skip-preview", "--stack", "dev")
+    after = os_conn.identity.find_project("traffic")
+    assert after is not None and after.id == before.id
+    assert os_conn.identity.find_project("transport") is None
+    dev.pulumi.run("preview", "--stack", "dev", "--expect-no-changes")
+
+
 def test_destroy_is_stopped_by_the_protected_resources(dev: Deployment, os_conn: Any) -> None:
     """Pulumi deletes what is not protected (seen on the box: networks, routers, quotas go) and then
     fails on the protected projects and backup containers, which survive with their data (and with
@@ -236,7 +312,7 @@ def test_destroy_is_stopped_by_the_protected_resources(dev: Deployment, os_conn:
     output = result.stdout + result.stderr
     assert result.returncode != 0
     assert "protected" in output, output[-4000:]
-    for name in ("health", "edu", "transport", "police"):
+    for name in ("health", "edu", "traffic", "police", "water"):
         assert os_conn.identity.find_project(name) is not None
     for declared in _mock(dev, "openstack:objectstorage/container:Container"):
         if declared["inputs"]["region"] == "shenyang":
