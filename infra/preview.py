@@ -286,9 +286,11 @@ MIN_TENANTS_PER_WORKER = 50
 def _preview_tenants(stack: LoadedStack, options: CloudOptions | None, tenants: list[str] | None) -> Preview:
     exported: dict[str, Any] = {}
 
-    async def program() -> None:
+    # A plain function, not a coroutine: an SDK release that does not await a program's coroutine
+    # would run it as declaring nothing (seen with pulumi 3.231, before the floor was checked).
+    def program() -> None:
         cloud = build_cloud(stack.spec, options, tenants)
-        exported.update(await Output.from_input(cloud.outputs()).future() or {})
+        Output.from_input(cloud.outputs()).apply(lambda values: exported.update(values or {}))
 
     return replace(run_mocked(program, stack.name), outputs=exported)
 

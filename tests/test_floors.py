@@ -1,0 +1,89 @@
+"""The version floors of pyproject.toml hold: a virtualenv with every dependency at its floor (and the
+pinned ones at their pins) previews stacks and plans inventories exactly like the project's own.
+
+A floor that is too low either fails to install (pip cannot resolve it against the pins) or installs and
+behaves differently; both fail here. This is how the floors of `pulumi` (3.256: the mock monitor's
+protobuf messages) and `pulumi-policy` (1.19: stack tags in stack validation) were found.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+FLOOR = re.compile(r"^(?P<name>[A-Za-z0-9_.\-]+)\s*>=\s*(?P<version>[0-9][0-9.]*)")
+
+# The commands compared: the mock preview with the policy pack (pulumi, pulumi-policy, pydantic, pyyaml,
+# rich) and a plan (numpy, highspy).
+COMMANDS = (
+    ("preview", "--stack", "stacks/dev.yaml", "--json"),
+    ("preview", "--stack", "tests/policies/stacks/broken.yaml", "--json"),
+    ("rebalance", "--inventory", "scheduler/examples/dev-inventory.yaml", "--json"),
+)
+
+
+def floor_constraints() -> list[str]:
+    """``name==floor`` for every ``name>=floor`` dependency of pyproject.toml."""
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    pins = []
+    for requirement in project["dependencies"]:
+        match = FLOOR.match(requirement)
+        if match:
+            pins.append(f"{match['name']}=={match['version']}")
+    return pins
+
+
+def test_every_dependency_has_a_floor() -> None:
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    unbounded = [r for r in project["dependencies"] if not (FLOOR.match(r) or "==" in r)]
+    assert unbounded == []
+    assert "pulumi==3.256" in floor_constraints()
+
+
+def _normal(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def _release(version: str) -> tuple[int, ...]:
+    """``1.19`` and ``1.19.0`` alike."""
+    parts = [int(p) for p in version.split(".")]
+    while parts and parts[-1] == 0:
+        parts.pop()
+    return tuple(parts)
+
+
+def _govcloud(venv: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(venv / "bin" / "govcloud"), *args], cwd=ROOT, capture_output=True, text=True, check=False
+    )
+
+
+def test_the_floor_versions_preview_and_plan_like_the_project(tmp_path: Path) -> None:
+    venv = tmp_path / "floors"
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+    constraints = tmp_path / "floors.txt"
+    constraints.write_text("\n".join(floor_constraints()) + "\n", encoding="utf-8")
+    install = subprocess.run(
+        [str(venv / "bin" / "pip"), "install", "-q", "-c", str(constraints), "-e", str(ROOT)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert install.returncode == 0, f"the floors do not install together:\n{install.stderr[-3000:]}"
+    freeze = subprocess.run([str(venv / "bin" / "pip"), "freeze"], capture_output=True, text=True, check=True)
+    installed = dict(line.split("==", 1) for line in freeze.stdout.splitlines() if "==" in line)
+    installed = {_normal(name): version for name, version in installed.items()}
+    for pin in floor_constraints():
+        name, version = pin.split("==")
+        assert _release(installed.get(_normal(name), "0")) == _release(version), pin
+
+    project_venv = Path(sys.executable).parent.parent
+    for command in COMMANDS:
+        at_floor, ours = _govcloud(venv, *command), _govcloud(project_venv, *command)
+        assert at_floor.returncode == ours.returncode, (command, at_floor.stderr[-3000:])
+        assert at_floor.stdout == ours.stdout, command
+        assert at_floor.stdout.strip(), command
