@@ -1,37 +1,40 @@
-"""``python -m bench.engine``: wall-clock time of `pulumi up` and of a no-change `pulumi preview` on the box.
+"""``python -m bench.engine``: the real Pulumi engine on the OpenStack box, timed.
 
 Brings up the OpenStack box (tests/openstack; waits for the machine-wide box lock), prepares it as the
-engine tests do (tests/engine/conftest.py: groups, roles, external network, endpoints in `dalian`),
-and for each stack (dev; prod with ``--stacks dev,prod`` where the box can hold it) times, with the
-engine of `make engine` and a local file backend in a tmp dir:
+engine tests do (tests/engine/conftest.py: groups, roles, external network, endpoints in `dalian`) and,
+with the engine of `make engine` and a local file backend in a tmp dir, measures:
 
-- ``pulumi up --yes --skip-preview`` from an empty stack (every resource created);
-- ``pulumi preview --expect-no-changes`` right after it (the program run, every resource diffed).
+- for each shipped stack (``--stacks dev,prod``): ``pulumi up --yes --skip-preview`` from an empty stack
+  (every resource created), then ``pulumi preview --expect-no-changes`` (the program run, every resource
+  read and diffed);
+- a generated stack of ``--tenants`` agencies in the box's regions (the dev stack's regions, classes and
+  groups; ``0`` skips it): ``pulumi preview`` of it from nothing against ``govcloud preview`` of it (the
+  same program under mocks, with the policy pack).
 
-Prints one row per stack: resources, up seconds, no-change preview seconds. The box goes down at the end.
+Prints a table; the box goes down at the end. Wall-clock seconds, on whatever machine runs it.
 """
 
 from __future__ import annotations
 
 import argparse
+import subprocess
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
-from tests.engine.conftest import (
-    ROOT,
-    Pulumi,
-    box_openstack_config,
-    engine_env,
-    prepare_box,
-)
+import yaml
+from rich.console import Console
+from rich.table import Table
+
+from tests.engine.conftest import ROOT, STACK_FILES, Pulumi, box_openstack_config, new_project, prepare_box
 from tests.openstack import openstack_box as box
 from tests.openstack.box_fixtures import _machine_lock
 
+CLASSES = ("general", "important", "core")
+
 
 def engine_bin() -> Path:
-    import subprocess
-
     result = subprocess.run(
         ["bash", str(ROOT / "tools" / "engine.sh"), "--check"], capture_output=True, text=True, check=False
     )
@@ -40,35 +43,44 @@ def engine_bin() -> Path:
     return Path(result.stdout.strip().splitlines()[-1])
 
 
-def project(base: Path, engine: Path) -> Pulumi:
-    import yaml
-
-    directory, home, state = base / "project", base / "home", base / "state"
-    for d in (directory, home, state):
-        d.mkdir()
-    (home / "plugins").symlink_to(engine.parent / "plugins")
-    spec = yaml.safe_load((ROOT / "Pulumi.yaml").read_text(encoding="utf-8"))
-    spec["runtime"]["options"]["virtualenv"] = str(ROOT / ".venv")
-    spec.pop("config", None)
-    (directory / "Pulumi.yaml").write_text(yaml.safe_dump(spec, sort_keys=False), encoding="utf-8")
-    (directory / "infra").symlink_to(ROOT / "infra")
-    pulumi = Pulumi(directory, engine_env(engine, home, state))
-    pulumi.run("login", f"file://{state}")
-    return pulumi
-
-
 def timed(pulumi: Pulumi, *args: str) -> float:
     """Seconds of `pulumi ARGS`."""
     started = time.monotonic()
-    pulumi.run(*args)
+    pulumi.run(*args, timeout=7200)
     return time.monotonic() - started
+
+
+def dev_sized(tenants: int) -> dict[str, Any]:
+    """The dev stack with ``tenants`` agencies: its tenants' shapes in turn, renamed, on free slots, in
+    zones grown to hold their quotas."""
+    document = yaml.safe_load((ROOT / "stacks" / "dev.yaml").read_text(encoding="utf-8"))
+    for region in document["regions"]:
+        for zone in region.get("zones", []):
+            zone["capacity"] = {k: v * tenants for k, v in zone["capacity"].items()}
+    shapes = document["tenants"]
+    grown = []
+    for i in range(tenants):
+        tenant = dict(shapes[i % len(shapes)])
+        tenant.update(name=f"agency{i + 1:03d}", display_name=f"Agency {i + 1}", slot=i + 1)
+        grown.append(tenant)
+    document["tenants"] = grown
+    return document
+
+
+def stack_config(stack_file: Path, env: box.BoxEnv) -> dict[str, str]:
+    return {"govcloud:stackFile": str(stack_file), **box_openstack_config(env)}
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.engine")
-    parser.add_argument("--stacks", default="dev", help="comma-separated stack names under stacks/")
+    parser.add_argument("--stacks", default="dev,prod", help="comma-separated stack names under stacks/")
+    parser.add_argument("--tenants", type=int, default=200, help="agencies of the generated stack (0: none)")
     args = parser.parse_args(argv)
     engine = engine_bin()
+    console = Console()
+    table = Table(title="The Pulumi engine on the OpenStack box (wall seconds)")
+    for column in ("stack", "resources", "command", "seconds"):
+        table.add_column(column, justify="right" if column in ("resources", "seconds") else "left")
     with tempfile.TemporaryDirectory(prefix="bench-engine-") as tmp:
         base = Path(tmp)
         lock = _machine_lock()
@@ -76,27 +88,51 @@ def main(argv: list[str] | None = None) -> None:
             started = time.monotonic()
             (base / "box").mkdir()
             env = box.up(base / "box")
-            print(f"box up in {time.monotonic() - started:.1f} s")
-            prepare_box(env, env.connect())
-            pulumi = project(base, engine)
-            print("| stack | resources | pulumi up (s) | no-change preview (s) |")
-            print("| --- | --- | --- | --- |")
-            for name in args.stacks.split(","):
-                pulumi.init_stack(
-                    name,
-                    {
-                        "govcloud:stackFile": str(ROOT / "stacks" / f"{name}.yaml"),
-                        "govcloud:barbicanKeys": "false",
-                        **box_openstack_config(env),
-                    },
-                )
+            console.print(f"box up in {time.monotonic() - started:.1f} s")
+            shipped = tuple(ROOT / "stacks" / f"{name}.yaml" for name in args.stacks.split(",") if name)
+            prepare_box(env, env.connect(), STACK_FILES + shipped)
+            (base / "engine").mkdir()
+            pulumi = new_project(base / "engine", engine)
+            for path in shipped:
+                name = path.stem
+                pulumi.init_stack(name, stack_config(path, env))
                 up = timed(pulumi, "up", "--yes", "--skip-preview", "--stack", name)
-                preview = timed(pulumi, "preview", "--expect-no-changes", "--stack", name)
                 count = len(pulumi.resources(name))
-                print(f"| {name} | {count} | {up:.1f} | {preview:.1f} |", flush=True)
+                table.add_row(name, str(count), "pulumi up (from nothing)", f"{up:.1f}")
+                preview = timed(pulumi, "preview", "--expect-no-changes", "--stack", name)
+                table.add_row(name, str(count), "pulumi preview (no change)", f"{preview:.1f}")
+                console.print(table)
+            if args.tenants:
+                generated = base / f"dev-{args.tenants}.yaml"
+                generated.write_text(
+                    yaml.safe_dump(dev_sized(args.tenants), allow_unicode=True), encoding="utf-8"
+                )
+                name = generated.stem
+                pulumi.init_stack(name, stack_config(generated, env))
+                real = timed(pulumi, "preview", "--stack", name)
+                started = time.monotonic()
+                mocked = subprocess.run(
+                    [
+                        str(ROOT / ".venv" / "bin" / "govcloud"),
+                        "preview",
+                        "--stack",
+                        str(generated),
+                        "--json",
+                    ],
+                    capture_output=True,
+                    text=True,
+                    check=False,
+                )
+                seconds = time.monotonic() - started
+                if mocked.returncode not in (0, 1):
+                    raise SystemExit(f"govcloud preview failed:\n{mocked.stderr[-3000:]}")
+                count = len(yaml.safe_load(mocked.stdout)["resources"])
+                table.add_row(name, str(count), "pulumi preview (from nothing)", f"{real:.1f}")
+                table.add_row(name, str(count), "govcloud preview (mocks + policies)", f"{seconds:.1f}")
         finally:
             box.down(base / "box")
             lock.close()
+    console.print(table)
 
 
 if __name__ == "__main__":

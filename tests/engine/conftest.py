@@ -134,10 +134,9 @@ def box_openstack_config(env: box.BoxEnv) -> dict[str, str]:
     }
 
 
-@pytest.fixture(scope="session")
-def pulumi_project(engine_bin: Path, tmp_path_factory: pytest.TempPathFactory) -> Pulumi:
-    """A Pulumi project running the repository's program, with a local backend in a tmp dir."""
-    base = tmp_path_factory.mktemp("pulumi")
+def new_project(base: Path, engine_bin: Path) -> Pulumi:
+    """A Pulumi project in ``base`` running the repository's program with the engine in ``engine_bin``:
+    `infra/` linked, the repository's `.venv`, a private `PULUMI_HOME` and a local file backend."""
     project, home, state = base / "project", base / "home", base / "state"
     for directory in (project, home, state):
         directory.mkdir()
@@ -152,6 +151,12 @@ def pulumi_project(engine_bin: Path, tmp_path_factory: pytest.TempPathFactory) -
     return pulumi
 
 
+@pytest.fixture(scope="session")
+def pulumi_project(engine_bin: Path, tmp_path_factory: pytest.TempPathFactory) -> Pulumi:
+    """A Pulumi project running the repository's program, with a local backend in a tmp dir."""
+    return new_project(tmp_path_factory.mktemp("pulumi"), engine_bin)
+
+
 def _ensure(found: Any, create: Any) -> Any:
     return found if found is not None else create()
 
@@ -163,13 +168,13 @@ def box_prerequisites(openstack_box: box.BoxEnv, os_conn: Any) -> Iterator[None]
     yield
 
 
-def prepare_box(openstack_box: box.BoxEnv, os_conn: Any) -> None:
+def prepare_box(openstack_box: box.BoxEnv, os_conn: Any, stack_files: tuple[Path, ...] = STACK_FILES) -> None:
     """Creates what the stacks expect of the cloud and the box lacks (see the comment at the top)."""
     identity = os_conn.identity
     groups = sorted(
         {
             group
-            for path in STACK_FILES
+            for path in stack_files
             for tenant in load_stack(path).spec.tenants
             for group in (*tenant.groups.admin, *tenant.groups.member)
         }
