@@ -166,7 +166,7 @@ def test_apply_first_resumes_an_unfinished_run_from_the_journal(tmp_path: Path) 
         assert settled[APPLIED] == 1
         err = _stop(proc)
     assert api.calls(*EVICTION) == 0
-    assert "found on the target after an interrupted run" in err
+    assert "in the planned zone" in err and "after an interrupted run" in err
     events = [json.loads(line)["event"] for line in (tmp_path / "journal.jsonl").read_text().splitlines()]
     assert events == ["run", "intent", "outcome", "end"]
 
