@@ -120,6 +120,32 @@ def _apply_record(runs: list[RunState], record: Mapping[str, Any]) -> None:
         raise ValueError(f"unknown event {event!r}")
 
 
+def parse_runs(text: str, where: str) -> tuple[list[RunState], int]:
+    """The runs the records in ``text`` tell, and the length of its intact prefix (a torn last line is
+    left out). Any other unreadable line is a JournalError naming ``where`` and the line."""
+    runs: list[RunState] = []
+    good = 0
+    lines = text.split("\n")
+    for number, line in enumerate(lines, start=1):
+        last = number == len(lines)
+        if not line.strip():
+            if not last:
+                good += len(line) + 1
+            continue
+        try:
+            record = json.loads(line)
+            if last:
+                # No newline after it: the write was cut short even if the JSON happens to parse.
+                raise ValueError("record without its newline")
+            _apply_record(runs, record)
+        except (ValueError, KeyError, TypeError, AttributeError, RecursionError) as error:
+            if last:
+                break
+            raise JournalError(f"{where}: line {number}: unreadable journal record ({error})") from None
+        good += len(line) + 1
+    return runs, good
+
+
 class RunJournal:
     """Runs as their records tell them, kept in memory and appended to record by record.
 
@@ -155,30 +181,8 @@ class RunJournal:
         self.close()
 
     def _parse(self, text: str) -> int:
-        """Parse ``text`` into :attr:`runs`; returns the length of its intact prefix (a torn last line
-        is left out). Any other unreadable line is a JournalError naming the line."""
-        self.runs = []
-        good = 0
-        lines = text.split("\n")
-        for number, line in enumerate(lines, start=1):
-            last = number == len(lines)
-            if not line.strip():
-                if not last:
-                    good += len(line) + 1
-                continue
-            try:
-                record = json.loads(line)
-                if last:
-                    # No newline after it: the write was cut short even if the JSON happens to parse.
-                    raise ValueError("record without its newline")
-                _apply_record(self.runs, record)
-            except (ValueError, KeyError, TypeError, AttributeError, RecursionError) as error:
-                if last:
-                    break
-                raise JournalError(
-                    f"{self.where}: line {number}: unreadable journal record ({error})"
-                ) from None
-            good += len(line) + 1
+        """Parse ``text`` into :attr:`runs`; the length of its intact prefix (see :func:`parse_runs`)."""
+        self.runs, good = parse_runs(text, self.where)
         return good
 
     @property
