@@ -12,6 +12,7 @@ run (a ConfigMap holds at most 1 MiB: about 1,500 moves a run).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from kubernetes import client
@@ -66,9 +67,14 @@ class ConfigMapJournal(RunJournal):
                 ),
                 data={KEY: ""},
             )
-            found = self._call(
-                "create the journal", self.core.create_namespaced_config_map, self.namespace, body
-            )
+            try:
+                found = self._call(
+                    "create the journal", self.core.create_namespaced_config_map, self.namespace, body
+                )
+            except JournalError:
+                found = self._read()  # created meanwhile by another replica: use that one
+                if found is None:
+                    raise
         self._text = (found.data or {}).get(KEY, "")
         self._parse(self._text)
         self._version = found.metadata.resource_version
@@ -77,7 +83,7 @@ class ConfigMapJournal(RunJournal):
     def close(self) -> None:
         self._version = None
 
-    def start(self, run: str, plan: Any, baseline_groups: Any) -> RunState:
+    def start(self, run: str, plan: Mapping[str, Any], baseline_groups: Mapping[str, int]) -> RunState:
         self._fresh = self.current is None  # only ended runs before it: they are dropped
         try:
             return super().start(run, plan, baseline_groups)
