@@ -8,7 +8,10 @@ from __future__ import annotations
 import signal
 import time
 from collections import Counter
+from datetime import UTC, datetime
 from pathlib import Path
+
+from kubernetes import client
 
 from scheduler.adapters.kubernetes.executor import STEER_TAINT
 from scheduler.adapters.kubernetes.journal import ConfigMapJournal
@@ -68,11 +71,15 @@ def test_leader_killed_mid_plan_standby_resumes_from_the_configmap(cluster: Clus
 
         run = wait("the leader in the middle of a move", in_flight, timeout=120, plane=cluster.plane)
         planned = {m.workload.split("/", 1)[1] for m in run.moves}
-        leader_pid = int((holder(cluster, ns) or "-0").rsplit("-", 1)[1])
+        lease = client.CoordinationV1Api(cluster.api).read_namespaced_lease("govcloud", ns)
+        leader_pid = int((lease.spec.holder_identity or "-0").rsplit("-", 1)[1])
         leader = procs[leader_pid]
         leader.send_signal(signal.SIGKILL)
         killed = time.monotonic()
+        renewed = lease.spec.renew_time  # the dead leader's last renewal
         leader.wait(timeout=10)
+        (flight,) = [m.workload.split("/", 1)[1] for m, _ in run.open_intents]
+        evicted_before_kill = flight not in pods(cluster, ns)
         (standby,) = [pid for pid in procs if pid != leader_pid]
 
         def taken_over() -> bool:
@@ -81,6 +88,7 @@ def test_leader_killed_mid_plan_standby_resumes_from_the_configmap(cluster: Clus
 
         wait("the standby holding the Lease", taken_over, timeout=LEASE + 30, plane=cluster.plane)
         takeover = time.monotonic() - killed
+        expired_for = (datetime.now(UTC) - renewed).total_seconds() - LEASE
 
         def finished() -> list[RunState] | None:
             seen.update(pods(cluster, ns))
@@ -100,8 +108,11 @@ def test_leader_killed_mid_plan_standby_resumes_from_the_configmap(cluster: Clus
         for proc in procs.values():
             proc.wait(timeout=30)
     print(f"\n[k8s] leader killed with {len(run.outcomes)} of {len(planned)} moves settled and one in "
-          f"flight; standby held the Lease {takeover:.1f}s later (Lease {LEASE}s)")  # fmt: skip
-    assert takeover <= LEASE + 3, "taken over within the Lease duration (plus one standby iteration)"
+          f"flight; standby held the Lease {takeover:.1f}s later, {expired_for:.1f}s after the Lease "
+          f"({LEASE}s) ran out; the pod in flight was {'' if evicted_before_kill else 'not yet '}evicted "
+          "when the leader died")  # fmt: skip
+    assert takeover <= LEASE + 5, "taken over within the Lease duration (plus a standby iteration)"
+    assert expired_for <= 3, "the standby takes an expired Lease at its next iteration (interval 1s)"
     assert [r.run for r in runs] == [run.run], "the standby resumed the same run, and started no other"
     assert {o.move.workload.split("/", 1)[1]: o.status for o in resumed.outcomes.values()} == dict.fromkeys(
         planned, DONE
