@@ -298,6 +298,7 @@ def apply_plan(
     server_dry_run: bool = False,
     planner: Planner | None = None,
     on_step: Callable[[Step], None] | None = None,
+    stop: Callable[[], bool] | None = None,
 ) -> ApplyReport:
     """Carry out ``plan`` through ``executor``, journaled in ``journal``, within ``limits``.
 
@@ -308,7 +309,10 @@ def apply_plan(
     or one that injects faults in tests). ``planner`` re-plans the remaining moves when the live
     state departs from the plan; ``on_step`` is called with each step as soon as its outcome is
     journaled (progress for long runs). ``server_dry_run``: the dry run also asks the executor's ``preflight`` (a server-side dry run) for each move, so refusals
-    such as a PodDisruptionBudget's show as deferred moves.
+    such as a PodDisruptionBudget's show as deferred moves. ``stop`` is asked before each batch
+    of moves: once it says True (a shutdown was requested), the moves in flight are finished and
+    journaled, no further move starts, and the run is left unfinished in the journal for the next
+    call to resume (the report's ``stopped`` says so).
     """
     limits = limits or ApplyLimits()
     kept = journal if isinstance(journal, RunJournal) else Journal(journal)
@@ -327,7 +331,12 @@ def apply_plan(
             state = book.start(uuid.uuid4().hex, plan.to_json(), group_zone_counts(start))
         run = _Run(book, state, source, executor, limits, planner, on_step, dry_run)
         run.reconcile()
+        interrupted = False
         while run.stopped is None and state.pending():
+            if stop is not None and stop():
+                interrupted = True
+                run.stopped = f"stop requested: {len(state.pending())} moves left to resume"
+                break
             inv = source.load()
             moves = run.batch(inv)
             if not moves:
@@ -335,7 +344,8 @@ def apply_plan(
                 continue
             if not run.execute(moves):
                 run.replan_if_needed(source.load())
-        book.end(state.run)
+        if not interrupted:
+            book.end(state.run)
         return ApplyReport(
             run=state.run if resumed or not dry_run else None,
             dry_run=dry_run,
