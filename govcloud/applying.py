@@ -146,11 +146,13 @@ def apply_from_args(
     executor: Executor | None = None,
     journal: RunJournal | None = None,
     after_step: Callable[[Step], None] | None = None,
+    stop: Callable[[], bool] | None = None,
 ) -> ApplyReport | None:
     """Dry-run or apply ``plan`` as the options say; None for a file source without ``--apply``.
 
     ``executor`` and ``journal`` default to the ones the options name (a long-running caller builds
-    them once); ``after_step`` is called after each step is printed (``serve`` renews its Lease).
+    them once); ``after_step`` is called after each step is printed (``serve`` renews its Lease); ``stop``
+    (``serve``: SIGTERM was received) ends the run after the moves in flight, left to resume.
     Raises SourceError when ``--apply`` is asked of a source that cannot move anything.
     """
     check_apply(args)
@@ -183,6 +185,7 @@ def apply_from_args(
         server_dry_run=getattr(args, "dry_run", "client") == "server",
         planner=planner,
         on_step=progress,
+        stop=stop,
     )
 
 

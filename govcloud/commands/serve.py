@@ -132,7 +132,8 @@ def run(args: argparse.Namespace) -> int:
             source.load()  # an invalid file is bad input at start, not a loop logging errors forever
         planner = planner_from_args(args)
         lease = leader_lease(args) if args.apply else None
-        apply = live_applier(args, source, planner, lease) if args.apply else None
+        stop = threading.Event()  # set on SIGTERM/SIGINT: the applier stops after the move in flight
+        apply = live_applier(args, source, planner, lease, stop.is_set) if args.apply else None
         canary = backup_canary(args)
     except SOURCE_ERRORS as error:
         return source_error(error)
@@ -153,6 +154,7 @@ def run(args: argparse.Namespace) -> int:
         forecast_interval=args.forecast_interval,
         canary=canary,
         on_stop=None if lease is None else lease.release,
+        stop=stop,
     )
 
 
@@ -170,7 +172,11 @@ class LeaseLost(Exception):
 
 
 def live_applier(
-    args: argparse.Namespace, source: InventorySource, planner: Planner, lease: LeaderLease | None = None
+    args: argparse.Namespace,
+    source: InventorySource,
+    planner: Planner,
+    lease: LeaderLease | None = None,
+    stop: Callable[[], bool] | None = None,
 ) -> ApplyFn:
     """Apply each plan through the applier with the options' journal and limits.
 
@@ -178,7 +184,8 @@ def live_applier(
     on its own plan, even when the fresh plan is empty: that iteration's fresh plan waits for the next
     one, which plans from the state the resume left. With a ``lease``, only its holder applies, and it
     renews the Lease after every move; a holder that lost it stops the run (:class:`LeaseLost`), which
-    the new holder resumes from the journal.
+    the new holder resumes from the journal. Once ``stop`` says True (serve got SIGTERM), the run
+    ends after the move in flight, unfinished in the journal, and no new run starts.
     Raises a SOURCE_ERRORS error when the executor or the journal cannot be set up.
     """
     executor = executor_from_args(args)
@@ -190,13 +197,19 @@ def live_applier(
             raise LeaseLost(f"{lease!r} was taken over; stopping after {step.move.workload}")
 
     def apply(plan: Plan) -> ApplyOutcome:
+        if stop is not None and stop():
+            return ApplyOutcome(0, 0)
         if lease is not None and not lease.acquire():
             logging.getLogger(__name__).info("not applying: %r is held by another replica", lease)
             return ApplyOutcome(0, 0)
         unfinished = resumable_plan(args, journal)
         if unfinished is None and not plan.moves:
             return ApplyOutcome(0, 0)
-        report = apply_from_args(args, source, unfinished or plan, planner, executor, journal, renew)
+        report = apply_from_args(args, source, unfinished or plan, planner, executor, journal, renew, stop)
+        if report is not None and stop is not None and stop() and report.stopped:
+            logging.getLogger(__name__).info(
+                "stopping: %s (the run %s stays in the journal)", report.stopped, report.run
+            )
         return ApplyOutcome(0, 0) if report is None else outcome_of(report)
 
     return apply
@@ -242,10 +255,13 @@ def serve(
     forecast_interval: float = 3600.0,
     canary: BackupCanary | None = None,
     on_stop: Callable[[], None] | None = None,
+    stop: threading.Event | None = None,
 ) -> int:
     """Run the loop on ``source`` and serve /metrics until SIGTERM or SIGINT; the exit code.
 
     ``on_stop`` runs once the loop has stopped (a leader releases its Lease), before "stopped".
+    ``stop`` is the event SIGTERM and SIGINT set (one the ``apply`` callable also watches, so that a
+    run in progress ends after its move in flight); by default a fresh one.
 
     With ``capacity`` (the forecast of the latest observation's inventory, None before the first one)
     the capacity families are refreshed every ``forecast_interval`` seconds in a background thread.
@@ -260,7 +276,7 @@ def serve(
         server = serve_metrics(exporter.body, listen)
     except ListenError as error:
         return bad_input([str(error)])
-    stop = threading.Event()
+    stop = stop if stop is not None else threading.Event()
     previous = {sig: signal.signal(sig, lambda *_: stop.set()) for sig in (signal.SIGTERM, signal.SIGINT)}
     mode = "planning and applying" if apply else "planning only"
     err.print(
