@@ -8,16 +8,18 @@ would move, within the limits, against the live state now); with it, the moves g
 from __future__ import annotations
 
 import argparse
+import re
+from collections.abc import Callable
 from pathlib import Path
 
 from govcloud.console import bad_input, make_console
 from govcloud.exit_codes import ExitCode
-from govcloud.sources import SourceError, executor_from_args, source_kind
+from govcloud.sources import SourceError, executor_from_args, kubernetes_client, source_kind
 from scheduler.adapters.kubernetes.errors import KubernetesSourceError
 from scheduler.adapters.openstack.source import OpenStackSourceError
 from scheduler.apply.applier import apply_plan, unfinished_plan
 from scheduler.apply.executor import Executor
-from scheduler.apply.journal import JournalError
+from scheduler.apply.journal import Journal, JournalError, RunJournal
 from scheduler.apply.limits import ApplyLimits
 from scheduler.apply.report import ApplyReport, Step
 from scheduler.apply.source import InventorySource
@@ -60,8 +62,10 @@ def add_apply_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--journal",
-        metavar="FILE",
-        help="applier journal; an unfinished run in it is resumed (default .govcloud/journal-SOURCE.jsonl)",
+        metavar="FILE|configmap:NAMESPACE/NAME",
+        help="applier journal; an unfinished run in it is resumed (default .govcloud/journal-SOURCE.jsonl); "
+        "with --kubernetes, configmap:NAMESPACE/NAME keeps it in that ConfigMap, so that another replica "
+        "resumes the run",
     )
     parser.add_argument("--max-moves", type=move_count, metavar="N", help="at most N moves per plan and run")
     parser.add_argument(
@@ -82,6 +86,30 @@ def journal_path(args: argparse.Namespace) -> Path:
     return Path(".govcloud") / f"journal-{source_kind(args)}.jsonl"
 
 
+CONFIGMAP = "configmap:"
+_NAME = re.compile(r"[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?")
+
+
+def journal_from_args(args: argparse.Namespace) -> RunJournal:
+    """The journal ``--journal`` names: a file, or (``configmap:NAMESPACE/NAME``, Kubernetes) a
+    ConfigMap. SourceError for a ConfigMap spec that is malformed or used without ``--kubernetes``."""
+    spec = getattr(args, "journal", None) or ""
+    if not spec.startswith(CONFIGMAP):
+        return Journal(journal_path(args))
+    namespace, _, name = spec.removeprefix(CONFIGMAP).partition("/")
+    if source_kind(args) != "kubernetes":
+        raise SourceError(f"--journal {spec!r}: a ConfigMap journal needs --kubernetes")
+    bad = [part for part in (namespace, name) if not _NAME.fullmatch(part)]
+    if bad:
+        raise SourceError(
+            f"--journal {spec!r}: expected configmap:NAMESPACE/NAME with Kubernetes names "
+            f"(lower-case letters, digits, '-' and '.'), got {bad[0]!r}"
+        )
+    from scheduler.adapters.kubernetes.journal import ConfigMapJournal
+
+    return ConfigMapJournal(kubernetes_client(args.kubeconfig, args.kube_context), namespace, name)
+
+
 def limits_from_args(args: argparse.Namespace) -> ApplyLimits:
     """The applier's limits from the ``--max-moves*`` and ``--concurrency`` options."""
     return ApplyLimits(
@@ -92,12 +120,13 @@ def limits_from_args(args: argparse.Namespace) -> ApplyLimits:
     )
 
 
-def resumable_plan(args: argparse.Namespace) -> Plan | None:
-    """For a live source, the plan of an unfinished run in the journal: ``--apply`` resumes it instead
-    of re-planning, and a dry run shows what that resume would do."""
+def resumable_plan(args: argparse.Namespace, journal: RunJournal | None = None) -> Plan | None:
+    """For a live source, the plan of an unfinished run in the journal (``journal``, else the one the
+    options name): ``--apply`` resumes it instead of re-planning, and a dry run shows what that resume
+    would do."""
     if source_kind(args) == "inventory":
         return None
-    return unfinished_plan(journal_path(args))
+    return unfinished_plan(journal or journal_from_args(args))
 
 
 def check_apply(args: argparse.Namespace) -> None:
@@ -115,10 +144,15 @@ def apply_from_args(
     plan: Plan,
     planner: Planner | None,
     executor: Executor | None = None,
+    journal: RunJournal | None = None,
+    after_step: Callable[[Step], None] | None = None,
+    stop: Callable[[], bool] | None = None,
 ) -> ApplyReport | None:
     """Dry-run or apply ``plan`` as the options say; None for a file source without ``--apply``.
 
-    ``executor`` defaults to the one the options name (a long-running caller builds it once).
+    ``executor`` and ``journal`` default to the ones the options name (a long-running caller builds
+    them once); ``after_step`` is called after each step is printed (``serve`` renews its Lease); ``stop``
+    (``serve``: SIGTERM was received) ends the run after the moves in flight, left to resume.
     Raises SourceError when ``--apply`` is asked of a source that cannot move anything.
     """
     check_apply(args)
@@ -138,17 +172,20 @@ def apply_from_args(
             highlight=False,
             soft_wrap=True,
         )
+        if after_step is not None:
+            after_step(step)
 
     return apply_plan(
         plan,
         source,
         executor,
-        journal=journal_path(args),
+        journal=journal or journal_from_args(args),
         limits=limits_from_args(args),
         dry_run=not args.apply,
         server_dry_run=getattr(args, "dry_run", "client") == "server",
         planner=planner,
         on_step=progress,
+        stop=stop,
     )
 
 

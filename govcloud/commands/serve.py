@@ -15,6 +15,7 @@ import socket
 import threading
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from govcloud import __version__
 from govcloud.applying import (
@@ -22,6 +23,7 @@ from govcloud.applying import (
     add_apply_arguments,
     apply_from_args,
     check_apply,
+    journal_from_args,
     resumable_plan,
     source_error,
 )
@@ -48,11 +50,14 @@ from monitoring.observation import Observation
 from monitoring.server import ListenAddress, ListenError, parse_listen, serve_metrics
 from scheduler.apply.journal import DONE, FAILED, UNKNOWN
 from scheduler.apply.loop import ApplyFn, ApplyOutcome, RebalanceLoop
-from scheduler.apply.report import ApplyReport
+from scheduler.apply.report import ApplyReport, Step
 from scheduler.apply.source import InventorySource
 from scheduler.model.plan import Plan
 from scheduler.planning.rebalance import Planner
 from stacks import load_stack
+
+if TYPE_CHECKING:
+    from scheduler.adapters.kubernetes.lease import LeaderLease
 
 
 def _listen(text: str) -> ListenAddress:
@@ -95,8 +100,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--leader-lease",
         metavar="NAMESPACE/NAME",
         help="with --kubernetes --apply: apply only while holding this coordination.k8s.io Lease, so "
-        "that of several replicas one applies (renewed each iteration; a standby takes over after "
-        "3 intervals, at least 60s, without renewal)",
+        "that of several replicas one applies (renewed each iteration and after each move; released "
+        "on SIGTERM; a standby takes over when it is released or not renewed for --lease-duration)",
+    )
+    parser.add_argument(
+        "--lease-duration",
+        metavar="DURATION",
+        type=parse_interval,
+        help="with --leader-lease: how long the Lease holds without renewal (default 3 intervals, at "
+        "least 60s); keep it longer than one move takes",
     )
     add_usage_arguments(parser)
     add_forecast_settings(parser)
@@ -119,7 +131,9 @@ def run(args: argparse.Namespace) -> int:
         if source_kind(args) == "inventory":
             source.load()  # an invalid file is bad input at start, not a loop logging errors forever
         planner = planner_from_args(args)
-        apply = live_applier(args, source, planner) if args.apply else None
+        lease = leader_lease(args) if args.apply else None
+        stop = threading.Event()  # set on SIGTERM/SIGINT: the applier stops after the move in flight
+        apply = live_applier(args, source, planner, lease, stop.is_set) if args.apply else None
         canary = backup_canary(args)
     except SOURCE_ERRORS as error:
         return source_error(error)
@@ -139,6 +153,8 @@ def run(args: argparse.Namespace) -> int:
         capacity=capacity,
         forecast_interval=args.forecast_interval,
         canary=canary,
+        on_stop=None if lease is None else lease.release,
+        stop=stop,
     )
 
 
@@ -151,34 +167,59 @@ def backup_canary(args: argparse.Namespace) -> BackupCanary | None:
     return canary if canary.targets else None
 
 
-def live_applier(args: argparse.Namespace, source: InventorySource, planner: Planner) -> ApplyFn:
+class LeaseLost(Exception):
+    """Another replica holds the Lease now: this one stops applying at once."""
+
+
+def live_applier(
+    args: argparse.Namespace,
+    source: InventorySource,
+    planner: Planner,
+    lease: LeaderLease | None = None,
+    stop: Callable[[], bool] | None = None,
+) -> ApplyFn:
     """Apply each plan through the applier with the options' journal and limits.
 
-    An unfinished run in the journal (a crash, an error mid-run) is resumed first, on its own plan,
-    even when the fresh plan is empty: that iteration's fresh plan waits for the next one, which plans
-    from the state the resume left.
+    An unfinished run in the journal (a crash, an error mid-run, a leader that died) is resumed first,
+    on its own plan, even when the fresh plan is empty: that iteration's fresh plan waits for the next
+    one, which plans from the state the resume left. With a ``lease``, only its holder applies, and it
+    renews the Lease after every move; a holder that lost it stops the run (:class:`LeaseLost`), which
+    the new holder resumes from the journal. Once ``stop`` says True (serve got SIGTERM), the run
+    ends after the move in flight, unfinished in the journal, and no new run starts.
     Raises a SOURCE_ERRORS error when the executor or the journal cannot be set up.
     """
     executor = executor_from_args(args)
-    resumable_plan(args)  # a journal that cannot be read is bad input now, not an error every iteration
-    lease = leader_lease(args)
+    journal = journal_from_args(args)
+    resumable_plan(args, journal)  # a journal that cannot be read is bad input now, not every iteration
+
+    def renew(step: Step) -> None:
+        if lease is not None and not lease.acquire():
+            raise LeaseLost(f"{lease!r} was taken over; stopping after {step.move.workload}")
 
     def apply(plan: Plan) -> ApplyOutcome:
+        if stop is not None and stop():
+            return ApplyOutcome(0, 0)
         if lease is not None and not lease.acquire():
             logging.getLogger(__name__).info("not applying: %r is held by another replica", lease)
             return ApplyOutcome(0, 0)
-        unfinished = resumable_plan(args)
+        unfinished = resumable_plan(args, journal)
         if unfinished is None and not plan.moves:
             return ApplyOutcome(0, 0)
-        report = apply_from_args(args, source, unfinished or plan, planner, executor)
+        report = apply_from_args(args, source, unfinished or plan, planner, executor, journal, renew, stop)
+        if report is not None and stop is not None and stop() and report.stopped:
+            logging.getLogger(__name__).info(
+                "stopping: %s (the run %s stays in the journal)", report.stopped, report.run
+            )
         return ApplyOutcome(0, 0) if report is None else outcome_of(report)
 
     return apply
 
 
-def leader_lease(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+def leader_lease(args: argparse.Namespace) -> LeaderLease | None:
     """The Lease ``--leader-lease`` names (Kubernetes only), or None."""
     if not getattr(args, "leader_lease", None):
+        if getattr(args, "lease_duration", None) is not None:
+            raise SourceError("--lease-duration needs --leader-lease")
         return None
     namespace, sep, name = args.leader_lease.partition("/")
     if source_kind(args) != "kubernetes" or not sep or not namespace or not name:
@@ -186,9 +227,13 @@ def leader_lease(args: argparse.Namespace):  # type: ignore[no-untyped-def]
     from scheduler.adapters.kubernetes.lease import LeaderLease
 
     identity = f"{socket.gethostname()}-{os.getpid()}"
-    duration = max(60, int(3 * args.interval))
+    duration = args.lease_duration or max(60, 3 * args.interval)
     return LeaderLease(
-        kubernetes_client(args.kubeconfig, args.kube_context), namespace, name, identity, duration
+        kubernetes_client(args.kubeconfig, args.kube_context),
+        namespace,
+        name,
+        identity,
+        max(1, round(duration)),
     )
 
 
@@ -209,8 +254,14 @@ def serve(
     capacity: Callable[[Observation | None], CapacityForecast | None] | None = None,
     forecast_interval: float = 3600.0,
     canary: BackupCanary | None = None,
+    on_stop: Callable[[], None] | None = None,
+    stop: threading.Event | None = None,
 ) -> int:
     """Run the loop on ``source`` and serve /metrics until SIGTERM or SIGINT; the exit code.
+
+    ``on_stop`` runs once the loop has stopped (a leader releases its Lease), before "stopped".
+    ``stop`` is the event SIGTERM and SIGINT set (one the ``apply`` callable also watches, so that a
+    run in progress ends after its move in flight); by default a fresh one.
 
     With ``capacity`` (the forecast of the latest observation's inventory, None before the first one)
     the capacity families are refreshed every ``forecast_interval`` seconds in a background thread.
@@ -225,7 +276,7 @@ def serve(
         server = serve_metrics(exporter.body, listen)
     except ListenError as error:
         return bad_input([str(error)])
-    stop = threading.Event()
+    stop = stop if stop is not None else threading.Event()
     previous = {sig: signal.signal(sig, lambda *_: stop.set()) for sig in (signal.SIGTERM, signal.SIGINT)}
     mode = "planning and applying" if apply else "planning only"
     err.print(
@@ -253,5 +304,10 @@ def serve(
         server.close()
         for sig, handler in previous.items():
             signal.signal(sig, handler)
+        if on_stop is not None:
+            try:
+                on_stop()
+            except Exception as error:  # the process ends anyway; the Lease then expires
+                logging.getLogger(__name__).error("on stop: %s: %s", type(error).__name__, error)
     err.print("stopped", highlight=False)
     return ExitCode.OK

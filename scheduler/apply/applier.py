@@ -20,7 +20,16 @@ from typing import Protocol, runtime_checkable
 
 from scheduler.apply.dry_run import DryRunJournal, SimulatedCloud
 from scheduler.apply.executor import Executor, MoveDeferred, MoveFailed
-from scheduler.apply.journal import DONE, FAILED, SKIPPED, UNKNOWN, Journal, JournalError, RunState
+from scheduler.apply.journal import (
+    DONE,
+    FAILED,
+    SKIPPED,
+    UNKNOWN,
+    Journal,
+    JournalError,
+    RunJournal,
+    RunState,
+)
 from scheduler.apply.limits import ApplyLimits, LimitCounter
 from scheduler.apply.report import WOULD_MOVE, ApplyReport, Step
 from scheduler.apply.source import InventorySource
@@ -44,9 +53,9 @@ class Locator(Protocol):
     def locate(self, move: Move, since: float) -> str | None: ...
 
 
-def unfinished_plan(journal: str | Path) -> Plan | None:
+def unfinished_plan(journal: str | Path | RunJournal) -> Plan | None:
     """The plan of the unfinished run in ``journal`` (to resume it), or None."""
-    runs = Journal.read(journal)
+    runs = journal.read_runs() if isinstance(journal, RunJournal) else Journal.read(journal)
     if runs and not runs[-1].ended:
         return Plan.from_json(runs[-1].plan)
     return None
@@ -103,7 +112,7 @@ class _Run:
 
     def __init__(
         self,
-        journal: Journal,
+        journal: RunJournal,
         state: RunState,
         source: InventorySource,
         executor: Executor,
@@ -232,15 +241,28 @@ def _settle_open_intent(
     inv: Inventory, executor: Executor, move: Move, since: float
 ) -> tuple[str, str] | None:
     """(status, reason) for a move whose intent has no outcome, from where the workload is now; None
-    when it is still on its source host (it never moved: still pending, retried if still safe)."""
-    host = _locate(inv, executor, move, since)
-    if host == move.to_host:
-        return DONE, "found on the target after an interrupted run"
-    if host == move.from_host:
-        return None
+    when it is still on its source host (it never moved: still pending, retried if still safe).
+
+    Zones are compared, not hosts: the plan balances zones, and where a workload is recreated rather
+    than moved (a Kubernetes pod's replacement) the node within the zone is the scheduler's choice.
+    """
+    if move.workload in _names(inv):
+        host = inv.workload(move.workload).host
+        if host == move.from_host:
+            return None
+    else:
+        host = _locate(executor, move, since)
     if host is None:
         return UNKNOWN, "gone from the live state after an interrupted run; not retried"
-    return FAILED, f"found on {host}, not on {move.to_host}, after an interrupted run"
+    zone = _zone_of(inv, host)
+    if host == move.to_host or zone == move.to_zone:
+        return DONE, f"found on {host} in the planned zone {move.to_zone} after an interrupted run"
+    return FAILED, f"found on {host} in zone {zone}, not in {move.to_zone}, after an interrupted run"
+
+
+def _zone_of(inv: Inventory, host: str) -> str | None:
+    """The zone of ``host`` in ``inv`` (None for a host outside the inventory, e.g. an unzoned node)."""
+    return inv.zone_of(host) if host in {h.name for h in inv.hosts} else None
 
 
 def _attempt(executor: Executor, move: Move) -> tuple[str, str | None]:
@@ -260,13 +282,9 @@ def _names(inv: Inventory) -> set[str]:
     return {w.name for w in inv.workloads}
 
 
-def _locate(inv: Inventory, executor: Executor, move: Move, since: float) -> str | None:
-    for workload in inv.workloads:
-        if workload.name == move.workload:
-            return workload.host
-    if isinstance(executor, Locator):
-        return executor.locate(move, since)
-    return None
+def _locate(executor: Executor, move: Move, since: float) -> str | None:
+    """Where a workload that left the live inventory went, if the executor can tell."""
+    return executor.locate(move, since) if isinstance(executor, Locator) else None
 
 
 def apply_plan(
@@ -274,44 +292,51 @@ def apply_plan(
     source: InventorySource,
     executor: Executor,
     *,
-    journal: Path | Journal,
+    journal: Path | RunJournal,
     limits: ApplyLimits | None = None,
     dry_run: bool = True,
     server_dry_run: bool = False,
     planner: Planner | None = None,
     on_step: Callable[[Step], None] | None = None,
+    stop: Callable[[], bool] | None = None,
 ) -> ApplyReport:
     """Carry out ``plan`` through ``executor``, journaled in ``journal``, within ``limits``.
 
     If the journal holds an unfinished run, that run is resumed; it must be of the same plan
     (see :func:`unfinished_plan`), else :class:`JournalError`. With ``dry_run`` (the default) nothing
     is written or moved: the report says what would happen against the live state now. ``journal``
-    is a path (or an unopened :class:`Journal`, e.g. one that injects faults in tests). ``planner``
-    re-plans the remaining moves when the live state departs from the plan; ``on_step`` is called with
-    each step as soon as its outcome is journaled (progress for long runs). ``server_dry_run``: the
-    dry run also asks the executor's ``preflight`` (a server-side dry run) for each move, so refusals
-    such as a PodDisruptionBudget's show as deferred moves.
+    is a path (a :class:`Journal` file) or an unopened :class:`RunJournal` (one kept in the cluster,
+    or one that injects faults in tests). ``planner`` re-plans the remaining moves when the live
+    state departs from the plan; ``on_step`` is called with each step as soon as its outcome is
+    journaled (progress for long runs). ``server_dry_run``: the dry run also asks the executor's ``preflight`` (a server-side dry run) for each move, so refusals
+    such as a PodDisruptionBudget's show as deferred moves. ``stop`` is asked before each batch
+    of moves: once it says True (a shutdown was requested), the moves in flight are finished and
+    journaled, no further move starts, and the run is left unfinished in the journal for the next
+    call to resume (the report's ``stopped`` says so).
     """
     limits = limits or ApplyLimits()
+    kept = journal if isinstance(journal, RunJournal) else Journal(journal)
+    book = DryRunJournal(kept) if dry_run else kept
     if dry_run:
-        path = journal.path if isinstance(journal, Journal) else Path(journal)
-        book: Journal = DryRunJournal(path)
         source = executor = SimulatedCloud(source, executor, server_side=server_dry_run)
-    else:
-        book = journal if isinstance(journal, Journal) else Journal(journal)
     with book:
         start = source.load()
         state = book.current
         resumed = state is not None
         earlier: list[Step] = []
         if state is not None:
-            _check_same_plan(book.path, state, plan)
+            _check_same_plan(book.where, state, plan)
             earlier = [Step(o.move, o.status, o.reason, resumed=True) for o in state.outcomes.values()]
         else:
             state = book.start(uuid.uuid4().hex, plan.to_json(), group_zone_counts(start))
         run = _Run(book, state, source, executor, limits, planner, on_step, dry_run)
         run.reconcile()
+        interrupted = False
         while run.stopped is None and state.pending():
+            if stop is not None and stop():
+                interrupted = True
+                run.stopped = f"stop requested: {len(state.pending())} moves left to resume"
+                break
             inv = source.load()
             moves = run.batch(inv)
             if not moves:
@@ -319,7 +344,8 @@ def apply_plan(
                 continue
             if not run.execute(moves):
                 run.replan_if_needed(source.load())
-        book.end(state.run)
+        if not interrupted:
+            book.end(state.run)
         return ApplyReport(
             run=state.run if resumed or not dry_run else None,
             dry_run=dry_run,
@@ -328,12 +354,12 @@ def apply_plan(
             replans=tuple(run.replans),
             before=_imbalance(start),
             after=_imbalance(source.load()),
-            journal=book.path,
+            journal=book.where,
             stopped=run.stopped,
         )
 
 
-def _check_same_plan(journal: Path, state: RunState, plan: Plan) -> None:
+def _check_same_plan(journal: str, state: RunState, plan: Plan) -> None:
     recorded = tuple(Move.from_json(m) for m in state.plan["moves"])
     if recorded != plan.moves:
         settled = len(state.outcomes)

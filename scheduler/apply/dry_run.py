@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from scheduler.apply.executor import Executor
-from scheduler.apply.journal import Journal
+from scheduler.apply.journal import RunJournal, RunState
 from scheduler.apply.source import InventorySource
 from scheduler.model.inventory import Inventory
 from scheduler.model.move import Move
@@ -48,13 +48,24 @@ class SimulatedCloud:
         return f"SimulatedCloud({self._source!r})"
 
 
-class DryRunJournal(Journal):
-    """A journal read from ``path`` whose new records stay in memory."""
+class DryRunJournal(RunJournal):
+    """The runs of another journal, read but never taken or written: new records stay in memory."""
+
+    def __init__(self, journal: RunJournal) -> None:
+        super().__init__()
+        self.journal = journal
+        self.where = journal.where
 
     def open(self) -> DryRunJournal:
         """Read the journal's runs; nothing is locked, created or repaired."""
-        self.runs = Journal.read(self.path)
+        self.runs = self.journal.read_runs()
         return self
+
+    def close(self) -> None:
+        pass
+
+    def read_runs(self) -> list[RunState]:
+        return self.journal.read_runs()
 
     def _append(self, record: dict[str, Any]) -> None:
         self._remember(record)

@@ -1,6 +1,8 @@
-"""The applier's journal: an append-only JSON-lines file, fsync'd after every record.
+"""The applier's journal: append-only JSON-lines records of its runs, durable after every record.
 
-One file holds any number of runs, one after the other. A run starts with a ``run`` record (the plan
+:class:`RunJournal` is what the applier sees; :class:`Journal` keeps the records in a local file,
+fsync'd after each (the Kubernetes adapter keeps them in a ConfigMap). One journal holds any number
+of runs, one after the other. A run starts with a ``run`` record (the plan
 and the replica-group baseline), then for each move an ``intent`` record before the executor is
 called and an ``outcome`` record after; ``replan`` replaces the moves still to do, and ``end`` closes
 the run. A run without ``end`` is unfinished: the next apply resumes it. A crash can tear the last
@@ -118,113 +120,70 @@ def _apply_record(runs: list[RunState], record: Mapping[str, Any]) -> None:
         raise ValueError(f"unknown event {event!r}")
 
 
-class Journal:
-    """An open journal file: read once on open, appended to (and fsync'd) record by record.
+def parse_runs(text: str, where: str) -> tuple[list[RunState], int]:
+    """The runs the records in ``text`` tell, and the length of its intact prefix (a torn last line is
+    left out). Any other unreadable line is a JournalError naming ``where`` and the line."""
+    runs: list[RunState] = []
+    good = 0
+    lines = text.split("\n")
+    for number, line in enumerate(lines, start=1):
+        last = number == len(lines)
+        if not line.strip():
+            if not last:
+                good += len(line) + 1
+            continue
+        try:
+            record = json.loads(line)
+            if last:
+                # No newline after it: the write was cut short even if the JSON happens to parse.
+                raise ValueError("record without its newline")
+            _apply_record(runs, record)
+        except (ValueError, KeyError, TypeError, AttributeError, RecursionError) as error:
+            if last:
+                break
+            raise JournalError(f"{where}: line {number}: unreadable journal record ({error})") from None
+        good += len(line) + 1
+    return runs, good
 
-    Holds an exclusive lock on the file while open, so two appliers never share one journal.
+
+class RunJournal:
+    """Runs as their records tell them, kept in memory and appended to record by record.
+
+    Where the records live is a subclass's business (:class:`Journal`: a local file; the Kubernetes
+    adapter: a ConfigMap), so the applier never knows. A subclass implements :meth:`open` (take the
+    journal for this applier alone and read it into :attr:`runs`), :meth:`close`, :meth:`read_runs`
+    (read without taking it) and :meth:`_write` (make one record line durable, or raise
+    :class:`JournalError`). ``where`` names it in messages and reports.
     """
 
-    def __init__(self, path: str | Path) -> None:
-        self.path = Path(path)
-        self._file: TextIO | None = None
+    where: str = "journal"
+
+    def __init__(self) -> None:
         self.runs: list[RunState] = []
 
-    @classmethod
-    def read(cls, path: str | Path) -> list[RunState]:
-        """The runs recorded in ``path`` (empty when it does not exist), without locking or repairing."""
-        journal = cls(path)
-        parent = journal.path.parent
-        if parent.exists() and not parent.is_dir():
-            raise JournalError(f"{journal.path}: cannot read the journal: {parent} is not a folder")
-        if not journal.path.exists() and not journal.path.is_symlink():
-            return []
-        try:
-            with journal.path.open("rb") as handle:
-                journal._load(journal._text(handle))
-        except OSError as error:
-            raise JournalError(
-                f"{journal.path}: cannot read the journal: {error.strerror or error}"
-            ) from None
-        return journal.runs
-
-    def _text(self, handle: BinaryIO) -> str:
-        """The whole journal as text: at most MAX_JOURNAL_BYTES, UTF-8 (the bad line named)."""
-        data = handle.read(MAX_JOURNAL_BYTES + 1)
-        if len(data) > MAX_JOURNAL_BYTES:
-            raise JournalError(
-                f"{self.path}: the journal is larger than {MAX_JOURNAL_BYTES // 2**20} MiB; "
-                "start a new one (--journal)"
-            )
-        try:
-            return data.decode("utf-8")
-        except UnicodeDecodeError as error:
-            line = data[: error.start].count(b"\n") + 1
-            raise JournalError(f"{self.path}: line {line}: not UTF-8 ({error.reason})") from None
-
-    def _load(self, text: str) -> int:
-        """Parse ``text``; returns the length of its intact prefix (a torn last line is left out)."""
-        self.runs = []
-        good = 0
-        lines = text.split("\n")
-        for number, line in enumerate(lines, start=1):
-            last = number == len(lines)
-            if not line.strip():
-                if not last:
-                    good += len(line) + 1
-                continue
-            try:
-                record = json.loads(line)
-                if last:
-                    # No newline after it: the write was cut short even if the JSON happens to parse.
-                    raise ValueError("record without its newline")
-                _apply_record(self.runs, record)
-            except (ValueError, KeyError, TypeError, AttributeError, RecursionError) as error:
-                if last:
-                    break
-                raise JournalError(
-                    f"{self.path}: line {number}: unreadable journal record ({error})"
-                ) from None
-            good += len(line) + 1
-        return good
-
-    def open(self) -> Journal:
-        """Lock the file (creating it and its directory), read it and cut off a torn last line."""
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            handle = self.path.open("a+", encoding="utf-8")
-        except OSError as error:
-            raise JournalError(f"{self.path}: cannot open the journal: {error.strerror or error}") from None
-        try:
-            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            handle.close()
-            raise JournalError(f"{self.path}: another applier is using this journal") from None
-        try:
-            with self.path.open("rb") as raw:
-                text = self._text(raw)
-            good = self._load(text)
-        except OSError as error:
-            handle.close()
-            raise JournalError(f"{self.path}: cannot read the journal: {error.strerror or error}") from None
-        except JournalError:
-            handle.close()
-            raise
-        if good < len(text):
-            handle.truncate(len(text[:good].encode("utf-8")))
-            os.fsync(handle.fileno())
-        self._file = handle
-        return self
+    def open(self) -> RunJournal:
+        raise NotImplementedError
 
     def close(self) -> None:
-        if self._file is not None:
-            self._file.close()  # closing releases the lock
-            self._file = None
+        raise NotImplementedError
 
-    def __enter__(self) -> Journal:
-        return self.open() if self._file is None else self
+    def read_runs(self) -> list[RunState]:
+        """The runs recorded so far, without taking the journal or repairing it."""
+        raise NotImplementedError
+
+    def _write(self, line: str) -> None:
+        raise NotImplementedError
+
+    def __enter__(self) -> RunJournal:
+        return self.open()
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+    def _parse(self, text: str) -> int:
+        """Parse ``text`` into :attr:`runs`; the length of its intact prefix (see :func:`parse_runs`)."""
+        self.runs, good = parse_runs(text, self.where)
+        return good
 
     @property
     def current(self) -> RunState | None:
@@ -236,8 +195,6 @@ class Journal:
     # --- appending -------------------------------------------------------------------------
 
     def _append(self, record: dict[str, Any]) -> None:
-        if self._file is None:
-            raise JournalError(f"{self.path}: journal is not open")
         line = json.dumps(record, sort_keys=True, separators=(",", ":")) + "\n"
         self._write(line)
         self._remember(record)
@@ -245,13 +202,6 @@ class Journal:
     def _remember(self, record: dict[str, Any]) -> None:
         """Take ``record`` into the runs held in memory."""
         _apply_record(self.runs, record)
-
-    def _write(self, line: str) -> None:
-        """Write one whole line and make it durable before returning."""
-        assert self._file is not None
-        self._file.write(line)
-        self._file.flush()
-        os.fsync(self._file.fileno())
 
     def start(self, run: str, plan: Mapping[str, Any], baseline_groups: Mapping[str, int]) -> RunState:
         self._append(
@@ -294,3 +244,95 @@ class Journal:
 
     def end(self, run: str) -> None:
         self._append({"event": "end", "run": run, "time": time.time()})
+
+
+class Journal(RunJournal):
+    """The journal in a local file: read once on open, appended to (and fsync'd) record by record.
+
+    Holds an exclusive lock on the file while open, so two appliers never share one journal.
+    """
+
+    def __init__(self, path: str | Path) -> None:
+        super().__init__()
+        self.path = Path(path)
+        self.where = str(self.path)
+        self._file: TextIO | None = None
+
+    @classmethod
+    def read(cls, path: str | Path) -> list[RunState]:
+        """The runs recorded in ``path`` (empty when it does not exist), without locking or repairing."""
+        journal = cls(path)
+        parent = journal.path.parent
+        if parent.exists() and not parent.is_dir():
+            raise JournalError(f"{journal.path}: cannot read the journal: {parent} is not a folder")
+        if not journal.path.exists() and not journal.path.is_symlink():
+            return []
+        try:
+            with journal.path.open("rb") as handle:
+                journal._parse(journal._text(handle))
+        except OSError as error:
+            raise JournalError(
+                f"{journal.path}: cannot read the journal: {error.strerror or error}"
+            ) from None
+        return journal.runs
+
+    def _text(self, handle: BinaryIO) -> str:
+        """The whole journal as text: at most MAX_JOURNAL_BYTES, UTF-8 (the bad line named)."""
+        data = handle.read(MAX_JOURNAL_BYTES + 1)
+        if len(data) > MAX_JOURNAL_BYTES:
+            raise JournalError(
+                f"{self.path}: the journal is larger than {MAX_JOURNAL_BYTES // 2**20} MiB; "
+                "start a new one (--journal)"
+            )
+        try:
+            return data.decode("utf-8")
+        except UnicodeDecodeError as error:
+            line = data[: error.start].count(b"\n") + 1
+            raise JournalError(f"{self.path}: line {line}: not UTF-8 ({error.reason})") from None
+
+    def open(self) -> Journal:
+        """Lock the file (creating it and its directory), read it and cut off a torn last line."""
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            handle = self.path.open("a+", encoding="utf-8")
+        except OSError as error:
+            raise JournalError(f"{self.path}: cannot open the journal: {error.strerror or error}") from None
+        try:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.close()
+            raise JournalError(f"{self.path}: another applier is using this journal") from None
+        try:
+            with self.path.open("rb") as raw:
+                text = self._text(raw)
+            good = self._parse(text)
+        except OSError as error:
+            handle.close()
+            raise JournalError(f"{self.path}: cannot read the journal: {error.strerror or error}") from None
+        except JournalError:
+            handle.close()
+            raise
+        if good < len(text):
+            handle.truncate(len(text[:good].encode("utf-8")))
+            os.fsync(handle.fileno())
+        self._file = handle
+        return self
+
+    def close(self) -> None:
+        if self._file is not None:
+            self._file.close()  # closing releases the lock
+            self._file = None
+
+    def __enter__(self) -> Journal:
+        return self.open() if self._file is None else self
+
+    def read_runs(self) -> list[RunState]:
+        return Journal.read(self.path)
+
+    def _write(self, line: str) -> None:
+        """Write one whole line and make it durable before returning."""
+        if self._file is None:
+            raise JournalError(f"{self.path}: journal is not open")
+        self._file.write(line)
+        self._file.flush()
+        os.fsync(self._file.fileno())

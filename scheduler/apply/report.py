@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from scheduler.apply.journal import FAILED, UNKNOWN
@@ -42,7 +41,8 @@ class ApplyReport:
     replans: tuple[str, ...]
     before: float
     after: float
-    journal: Path | None
+    journal: str | None
+    """Where the run is journaled (a file, or e.g. ``configmap govcloud/govcloud-journal``)."""
     stopped: str | None = None
 
     def count(self, status: str) -> int:
@@ -58,7 +58,7 @@ class ApplyReport:
             "run": self.run,
             "dry_run": self.dry_run,
             "resumed": self.resumed,
-            "journal": None if self.journal is None else str(self.journal),
+            "journal": self.journal,
             "steps": [step.to_json() for step in self.steps],
             "replans": list(self.replans),
             "before": {"imbalance": round(self.before, 6)},

@@ -32,6 +32,9 @@ ACCESS = [
     ("get", "coordination.k8s.io", "leases", "", "govcloud"),
     ("update", "coordination.k8s.io", "leases", "", "govcloud"),
     ("create", "coordination.k8s.io", "leases", "", "govcloud"),
+    ("get", "", "configmaps", "", "govcloud"),
+    ("create", "", "configmaps", "", "govcloud"),
+    ("patch", "", "configmaps", "", "govcloud"),
 ]
 DENIED = [
     ("delete", "", "pods", ""),
@@ -44,6 +47,11 @@ DENIED = [
     ("create", "", "nodes", ""),
     ("update", "coordination.k8s.io", "leases", "", "kube-system"),
     ("delete", "coordination.k8s.io", "leases", "", "govcloud"),
+    ("patch", "", "configmaps", "", "kube-system"),
+    ("get", "", "configmaps", "", "team-x"),
+    ("update", "", "configmaps", "", "govcloud"),
+    ("delete", "", "configmaps", "", "govcloud"),
+    ("list", "", "configmaps", "", "govcloud"),
 ]
 
 

@@ -13,6 +13,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import pytest
+
 from scheduler.adapters.kubernetes.source import KubernetesSource
 from scheduler.planning.rebalance import rebalance
 from tests.cli.process import govcloud, started
@@ -166,7 +168,7 @@ def test_apply_first_resumes_an_unfinished_run_from_the_journal(tmp_path: Path) 
         assert settled[APPLIED] == 1
         err = _stop(proc)
     assert api.calls(*EVICTION) == 0
-    assert "found on the target after an interrupted run" in err
+    assert "in the planned zone" in err and "after an interrupted run" in err
     events = [json.loads(line)["event"] for line in (tmp_path / "journal.jsonl").read_text().splitlines()]
     assert events == ["run", "intent", "outcome", "end"]
 
@@ -180,3 +182,25 @@ def test_an_unreadable_journal_exits_2_before_serving(tmp_path: Path) -> None:
     )
     assert done.returncode == 2
     assert str(journal) in done.stderr and "Traceback" not in done.stderr
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        (("--journal", "configmap:govcloud"), "expected configmap:NAMESPACE/NAME with Kubernetes names"),
+        (("--journal", "configmap:Gov/journal"), "got 'Gov'"),
+        (("--journal", "configmap:govcloud/"), "got ''"),
+        (
+            ("--journal", "configmap:govcloud/journal"),
+            "configmap govcloud/journal: Kubernetes API unreachable",
+        ),
+        (("--lease-duration", "10s"), "--lease-duration needs --leader-lease"),
+    ],
+)
+def test_bad_journal_or_lease_options_exit_2_before_serving(
+    tmp_path: Path, options: tuple[str, ...], message: str
+) -> None:
+    config = kubeconfig(tmp_path, "http://127.0.0.1:9")
+    done = govcloud("serve", "--kubernetes", "--kubeconfig", str(config), "--apply", *options)
+    assert done.returncode == 2, done.stderr
+    assert message in done.stderr and "Traceback" not in done.stderr

@@ -10,7 +10,8 @@ create a replacement, which the kube-scheduler places. So :meth:`KubernetesExecu
 2. steers (``steer=True``): puts a temporary soft taint ``govcloud.io/rebalancing:PreferNoSchedule``
    on the schedulable nodes outside ``move.to_zone``, which the kube-scheduler's TaintToleration
    scoring honours (a preference, never a refusal: nothing becomes unschedulable); it is removed as
-   soon as the replacement is bound, and leftovers of an interrupted run are removed first;
+   soon as the replacement is bound, and so are leftovers of an interrupted run (at once in the
+   target zone, with this move's own taints elsewhere);
 3. evicts it with a UID precondition (only this very pod). A 429 (a PodDisruptionBudget allows no
    disruption now) is retried with backoff for ``pdb_wait`` seconds (default 0), then the move is
    deferred (:class:`MoveDeferred`): nothing changed, the run goes on. Never forced by a delete;
@@ -137,6 +138,7 @@ class KubernetesExecutor:
         self.clock = clock
         self.sleep = sleep
         self.log: list[str] = []  # what happened, step by step, for the report and the tests
+        self._steering: set[str] = set()  # nodes tainted by this executor's moves in flight
 
     def __repr__(self) -> str:
         return f"KubernetesExecutor({self.core.api_client.configuration.host!r})"
@@ -238,8 +240,11 @@ class KubernetesExecutor:
         steered = []
         for node in nodes:
             outside = node_zone(node.metadata.labels or {}) != move.to_zone
-            if self._set_taint(node, outside) and outside:
+            changed = self._set_taint(node, outside)
+            # A taint this executor did not put (an interrupted run's leftover) is this move's to remove.
+            if outside and (changed or node.metadata.name not in self._steering):
                 steered.append(node.metadata.name)
+                self._steering.add(node.metadata.name)
         if steered:
             self.log.append(
                 f"{move.workload}: steering away from {len(steered)} nodes outside {move.to_zone}"
@@ -248,6 +253,7 @@ class KubernetesExecutor:
 
     def _unsteer(self, names: list[str]) -> None:
         for name in names:
+            self._steering.discard(name)
             try:
                 self._set_taint(self.core.read_node(name), False)
             except client.ApiException as error:
