@@ -190,13 +190,18 @@ def test_a_changed_sync_key_is_found(dev_cloud: DevCloud) -> None:
     ]
 
 
+def _as_admin_in(cloud: DevCloud, openstack_box: box.BoxEnv, tenant: str) -> Any:
+    """A connection scoped to the tenant's project (the admin user gets a role there: not a group one)."""
+    admin = cloud.admin
+    admin.identity.assign_project_role_to_user(
+        cloud.projects[tenant], admin.identity.find_user("admin"), admin.identity.find_role("admin")
+    )
+    return openstack_box.connect(project_name=tenant)
+
+
 def test_a_core_server_in_a_forbidden_zone_is_found(dev_cloud: DevCloud, openstack_box: box.BoxEnv) -> None:
     admin = dev_cloud.admin
-    project = dev_cloud.projects["police"]
-    admin.identity.assign_project_role_to_user(
-        project, admin.identity.find_user("admin"), admin.identity.find_role("admin")
-    )
-    police = openstack_box.connect(project_name="police")
+    police = _as_admin_in(dev_cloud, openstack_box, "police")
     image = admin.image.create_image(
         name="audit-image", data=b"fake", disk_format="raw", container_format="bare", visibility="public"
     )
@@ -235,6 +240,35 @@ def test_a_core_server_in_a_forbidden_zone_is_found(dev_cloud: DevCloud, opensta
             "zone-residency",
             "critical",
             f"server police/cases-db ({server.id})",
+            "a zone of sy-az1, sy-az2",
+            "zone sy-az3",
+        )
+    ]
+
+
+def test_a_core_volume_in_a_forbidden_storage_zone_is_found(
+    dev_cloud: DevCloud, openstack_box: box.BoxEnv
+) -> None:
+    """The box's Cinder has storage zones sy-az1 and sy-az3: a police volume is fine in one, not the other."""
+    police = _as_admin_in(dev_cloud, openstack_box, "police").block_storage
+    volumes = []
+    try:
+        for name, zone in (("cases-data", "sy-az1"), ("cases-archive", "sy-az3")):
+            volumes.append(police.create_volume(name=name, size=1, availability_zone=zone))
+        for volume in volumes:
+            police.wait_for_status(volume, status="available", failures=["error"], interval=0.5, wait=120)
+        code, document, _ = run_audit(dev_cloud)
+    finally:
+        for volume in volumes:
+            police.delete_volume(volume, ignore_missing=True, force=True)  # also one stuck creating
+        for volume in volumes:
+            police.wait_for_delete(volume, interval=0.5, wait=120)
+    assert code == 1
+    assert shapes(document) == [
+        (
+            "zone-residency",
+            "critical",
+            f"volume police/cases-archive ({volumes[1].id})",
             "a zone of sy-az1, sy-az2",
             "zone sy-az3",
         )
