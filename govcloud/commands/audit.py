@@ -28,9 +28,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description=(
             "Read the live OpenStack cloud (as an administrator) and compare it with the stack file: "
             "tenant projects, tags, group roles and quotas; subnets and open administrative ports; "
-            "backup containers, container sync and versioning; encrypted volume types; zone residency; "
-            "projects the stack does not declare. Exit 0 when the cloud matches, 1 on findings, 2 on a "
-            "bad stack file or a cloud that cannot be reached."
+            "backup containers, container sync and versioning; encrypted volume types; the zones of "
+            "servers and volumes; projects the stack does not declare. Exit 0 when the cloud matches, 1 "
+            "on findings, 2 on a bad stack file or a cloud that cannot be reached."
         ),
     )
     parser.add_argument("--stack", required=True, metavar="FILE", help="the stack file, e.g. stacks/dev.yaml")

@@ -158,7 +158,10 @@ def encryption_findings(
 
 
 def residency_findings(tenant: str, level: str, plan: BackupPlan, cloud: ObservedCloud) -> Iterator[Finding]:
-    """No server of the tenant runs in a zone its classification does not allow."""
+    """No server of the tenant runs, and no volume of it is stored, in a zone its classification forbids.
+
+    Volumes are matched by their Cinder availability zone, which must carry the stack's zone names.
+    """
     if plan.zones is None:
         return
     allowed = ", ".join(plan.zones)
@@ -172,4 +175,15 @@ def residency_findings(tenant: str, level: str, plan: BackupPlan, cloud: Observe
                 f"a zone of {allowed}",
                 f"zone {server.zone}",
                 f"{level} data of {tenant!r} runs in zone {server.zone!r}, outside {allowed}",
+            )
+    for volume in cloud.volumes:
+        if volume.project == tenant and volume.zone not in plan.zones:
+            yield Finding(
+                Kind.RESIDENCY,
+                tenant,
+                level,
+                f"volume {tenant}/{volume.name} ({volume.id})",
+                f"a zone of {allowed}",
+                f"zone {volume.zone or '(none)'}",
+                f"{level} data of {tenant!r} is stored in zone {volume.zone!r}, outside {allowed}",
             )

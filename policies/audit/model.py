@@ -99,6 +99,16 @@ class ObservedServer:
 
 
 @dataclass(frozen=True)
+class ObservedVolume:
+    """A Cinder volume of a project and the storage availability zone it lives in."""
+
+    project: str
+    name: str
+    id: str
+    zone: str
+
+
+@dataclass(frozen=True)
 class ObservedCloud:
     """Everything an audit looks at, as observed at one moment."""
 
@@ -115,6 +125,7 @@ class ObservedCloud:
     volume_types: Mapping[str, ObservedVolumeType] = field(default_factory=dict)
     """By volume type name."""
     servers: tuple[ObservedServer, ...] = ()
+    volumes: tuple[ObservedVolume, ...] = ()
 
     def network(self, project: str, name: str) -> ObservedNetwork | None:
         return next((n for n in self.networks if n.project == project and n.name == name), None)

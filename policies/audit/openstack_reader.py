@@ -4,7 +4,7 @@ The only module of the audit that does I/O. It reads as a cloud administrator: K
 and group role assignments, Nova/Neutron/Cinder quotas and the Swift account byte quota in each
 tenant's home region, networks, subnets and security group rules, the backup containers of the
 platform's backup account in every region (their sync and history headers), volume types with their
-encryption spec and access list, and every server with its availability zone.
+encryption spec and access list, and every server and every volume with its availability zone.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from policies.audit.model import (
     ObservedRule,
     ObservedServer,
     ObservedSubnet,
+    ObservedVolume,
     ObservedVolumeType,
     RoleAssignment,
 )
@@ -70,12 +71,14 @@ class OpenStackReader:
         networks: list[ObservedNetwork] = []
         rules: list[ObservedRule] = []
         servers: list[ObservedServer] = []
+        volumes: list[ObservedVolume] = []
         volume_types: dict[str, ObservedVolumeType] = {}
         for region in home_regions:
             conn = self.conn(region)
             networks.extend(self._networks(conn, names))
             rules.extend(self._rules(conn, names))
             servers.extend(self._servers(conn, names))
+            volumes.extend(self._volumes(conn, names))
             volume_types.update(self._volume_types(conn, region, names))
         accounts: dict[str, str] = {}
         containers: dict[tuple[str, str], ObservedContainer] = {}
@@ -94,6 +97,7 @@ class OpenStackReader:
             backup_accounts=accounts,
             volume_types=volume_types,
             servers=tuple(servers),
+            volumes=tuple(volumes),
         )
 
     def _projects(self, conn: Any) -> dict[str, ObservedProject]:
@@ -163,6 +167,11 @@ class OpenStackReader:
         for s in conn.compute.servers(all_projects=True):
             project = names.get(s.project_id, s.project_id)
             yield ObservedServer(project, s.name, s.id, s.availability_zone or "")
+
+    def _volumes(self, conn: Any, names: dict[str, str]) -> Iterable[ObservedVolume]:
+        for v in conn.block_storage.volumes(all_projects=True):
+            project = names.get(v.project_id, v.project_id)
+            yield ObservedVolume(project, v.name or "", v.id, v.availability_zone or "")
 
     def _volume_types(self, conn: Any, region: str, names: dict[str, str]) -> dict[str, ObservedVolumeType]:
         found = {}

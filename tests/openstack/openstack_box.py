@@ -1,6 +1,7 @@
 """OpenStack in a box: a small real OpenStack (Debian 12's Zed packages) on loopback, for the tests.
 
-Keystone, Placement, Glance (file store), Neutron API (no agents), Cinder API, Nova api/conductor/
+Keystone, Placement, Glance (file store), Neutron API (no agents), Cinder (API, scheduler, and a
+volume service with the fake driver: storage zones ``sy-az1`` and ``sy-az3``), Nova api/conductor/
 scheduler and three ``nova-compute`` with the fake virt driver in three availability zones, on
 RabbitMQ and MariaDB (a server of the box's own: datadir under ``DIR/mariadb``, one database per
 service, 127.0.0.1:13306); Swift as two single-replica clusters, regions ``shenyang`` and ``dalian``,
@@ -66,6 +67,9 @@ SYNC_REALM = "govcloud"
 SYNC_INTERVAL = 1.0
 # compute host -> availability zone; the zones are the dev stack's primary-region zones.
 COMPUTES = {"compute1": "sy-az1", "compute2": "sy-az2", "compute3": "sy-az3"}
+# cinder-volume backend -> its storage availability zone: Cinder's fake driver (volumes are rows, no
+# disks), two zones named like the compute zones so the audit's volume residency can be tried.
+VOLUME_BACKENDS = {"store1": "sy-az1", "store3": "sy-az3"}
 SERVICE_USERS = ("nova", "placement", "neutron", "glance", "cinder", "swift")
 READY_TIMEOUT = 180.0
 
@@ -414,14 +418,25 @@ def write_configs(d: Path) -> None:
                     "osapi_volume_listen_port": PORTS["cinder"],
                     "osapi_volume_workers": 1,
                     "auth_strategy": "keystone",
-                    "transport_url": "fake://",
+                    "transport_url": rabbit,
                     "api_paste_config": share / "cinder-common" / "api-paste.ini",
                     "state_path": d / "state",
                     "use_stderr": "true",
+                    "enabled_backends": ",".join(VOLUME_BACKENDS),
+                    # A volume created without a zone lands in the first backend's zone.
+                    "default_availability_zone": next(iter(VOLUME_BACKENDS.values())),
                 },
                 "database": {"connection": _db(d, "cinder")},
                 "keystone_authtoken": _authtoken("cinder"),
                 "oslo_concurrency": lock,
+                **{
+                    backend: {
+                        "volume_driver": "cinder.tests.fake_driver.FakeLoggingVolumeDriver",
+                        "volume_backend_name": backend,
+                        "backend_availability_zone": zone,
+                    }
+                    for backend, zone in VOLUME_BACKENDS.items()
+                },
             }
         )
     )
@@ -885,7 +900,31 @@ class Box:
             "cinder-setup", py_entry("cinder.cmd.manage:main", "--config-file", conf, "db", "sync")
         )
         self.procs.start("cinder", py_entry("cinder.cmd.api:main", "--config-file", conf))
+        # Scheduler and volume service reach RabbitMQ when it is up (oslo.messaging retries).
+        self.procs.start("cinder-scheduler", py_entry("cinder.cmd.scheduler:main", "--config-file", conf))
+        self.procs.start("cinder-volume", py_entry("cinder.cmd.volume:main", "--config-file", conf))
         self._wait_http("cinder", "cinder")
+
+    def volume_services(self) -> None:
+        """Waits until each backend's cinder-volume service is up (they need Keystone and RabbitMQ)."""
+        cinder = f"http://{HOST}:{PORTS['cinder']}/v3"
+        headers = {"OpenStack-API-Version": "volume 3.67"}
+
+        def backends_up() -> bool:
+            found = self.rest.call("GET", f"{cinder}/os-services?binary=cinder-volume", headers=headers)
+            up = {
+                (s["host"].rsplit("@", 1)[-1], s["zone"])  # type: ignore[index]
+                for s in found["services"]  # type: ignore[union-attr]
+                if s["state"] == "up"  # type: ignore[index]
+            }
+            return up >= set(VOLUME_BACKENDS.items())
+
+        def alive() -> None:
+            for name in ("cinder", "cinder-scheduler", "cinder-volume"):
+                self.procs.check_alive(name)
+
+        wait_for("cinder-volume services up", backends_up, alive, READY_TIMEOUT)
+        self._mark("volume services up")
 
     def swift(self) -> None:
         """Both regions' clusters: rings, servers, proxy and a container-sync daemon each."""
@@ -1051,6 +1090,7 @@ class Box:
                 future.result()
         self._mark("all APIs answer")
         self.computes()
+        self.volume_services()
         return BoxEnv(self.d, self.auth_url, REGION, dict(COMPUTES), dict(self.timings))
 
 

@@ -10,11 +10,8 @@ from __future__ import annotations
 
 import json
 import os
-import socket
-import subprocess
-import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -24,8 +21,10 @@ from openstack import exceptions
 from monitoring.backup_canary import CANARY_OBJECT
 from stacks import load_stack
 from tests.cli.process import ROOT, govcloud
+from tests.monitoring.prometheus_server import active_alerts, instant, running_prometheus
 from tests.monitoring.scrape import Samples, scrape
 from tests.openstack import openstack_box as box
+from tests.openstack.backup_serve import serving, stack_with_rpo
 from tests.openstack.dev_cloud import DevCloud
 
 pytestmark = pytest.mark.openstack
@@ -191,13 +190,18 @@ def test_a_changed_sync_key_is_found(dev_cloud: DevCloud) -> None:
     ]
 
 
+def _as_admin_in(cloud: DevCloud, openstack_box: box.BoxEnv, tenant: str) -> Any:
+    """A connection scoped to the tenant's project (the admin user gets a role there: not a group one)."""
+    admin = cloud.admin
+    admin.identity.assign_project_role_to_user(
+        cloud.projects[tenant], admin.identity.find_user("admin"), admin.identity.find_role("admin")
+    )
+    return openstack_box.connect(project_name=tenant)
+
+
 def test_a_core_server_in_a_forbidden_zone_is_found(dev_cloud: DevCloud, openstack_box: box.BoxEnv) -> None:
     admin = dev_cloud.admin
-    project = dev_cloud.projects["police"]
-    admin.identity.assign_project_role_to_user(
-        project, admin.identity.find_user("admin"), admin.identity.find_role("admin")
-    )
-    police = openstack_box.connect(project_name="police")
+    police = _as_admin_in(dev_cloud, openstack_box, "police")
     image = admin.image.create_image(
         name="audit-image", data=b"fake", disk_format="raw", container_format="bare", visibility="public"
     )
@@ -236,6 +240,35 @@ def test_a_core_server_in_a_forbidden_zone_is_found(dev_cloud: DevCloud, opensta
             "zone-residency",
             "critical",
             f"server police/cases-db ({server.id})",
+            "a zone of sy-az1, sy-az2",
+            "zone sy-az3",
+        )
+    ]
+
+
+def test_a_core_volume_in_a_forbidden_storage_zone_is_found(
+    dev_cloud: DevCloud, openstack_box: box.BoxEnv
+) -> None:
+    """The box's Cinder has storage zones sy-az1 and sy-az3: a police volume is fine in one, not the other."""
+    police = _as_admin_in(dev_cloud, openstack_box, "police").block_storage
+    volumes = []
+    try:
+        for name, zone in (("cases-data", "sy-az1"), ("cases-archive", "sy-az3")):
+            volumes.append(police.create_volume(name=name, size=1, availability_zone=zone))
+        for volume in volumes:
+            police.wait_for_status(volume, status="available", failures=["error"], interval=0.5, wait=120)
+        code, document, _ = run_audit(dev_cloud)
+    finally:
+        for volume in volumes:
+            police.delete_volume(volume, ignore_missing=True, force=True)  # also one stuck creating
+        for volume in volumes:
+            police.wait_for_delete(volume, interval=0.5, wait=120)
+    assert code == 1
+    assert shapes(document) == [
+        (
+            "zone-residency",
+            "critical",
+            f"volume police/cases-archive ({volumes[1].id})",
             "a zone of sy-az1, sy-az2",
             "zone sy-az3",
         )
@@ -317,55 +350,23 @@ def test_restore_drill_through_the_last_replica(dev_cloud: DevCloud) -> None:
 
 
 LAG = "govcloud_backup_replication_lag_seconds"
+BREACHED = "GovcloudBackupRpoBreached"
+REPLICAS = {"health-backup-r1", "health-backup-r2", "edu-backup-r1", "police-backup-r1", "police-backup-r2"}
 
 
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def test_serve_exports_the_replication_lag_of_every_replica(dev_cloud: DevCloud) -> None:
+def test_serve_exports_the_replication_lag_of_every_replica(dev_cloud: DevCloud, tmp_path: Path) -> None:
     """``govcloud serve --openstack --stack``: the canary crosses real container sync into dalian."""
-    port = free_port()
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "govcloud",
-            "serve",
-            "--openstack",
-            "--stack",
-            str(STACK),
-            "--interval",
-            "2s",
-            "--listen",
-            f"127.0.0.1:{port}",
-        ],
-        cwd=ROOT,
-        env={**os.environ, **dev_cloud.env.environ},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
+    with serving(STACK, dev_cloud.env.environ, tmp_path / "serve.log") as port:
         started = time.monotonic()
         samples: Samples = {}
         while time.monotonic() - started < 90:
-            assert proc.poll() is None, proc.communicate()[1]
             samples = scrape(port) or {}
             lags = {dict(labels)["container"]: v for (name, labels), v in samples.items() if name == LAG}
             if len(lags) == 5 and max(lags.values()) < 30:
                 break
             time.sleep(1)
         print(f"replication lag after {time.monotonic() - started:.1f} s: {lags}")
-        assert set(lags) == {
-            "health-backup-r1",
-            "health-backup-r2",
-            "edu-backup-r1",
-            "police-backup-r1",
-            "police-backup-r2",
-        }
+        assert set(lags) == REPLICAS
         assert max(lags.values()) < 30, lags
         rpo = {
             dict(labels)["tenant"]: v
@@ -383,6 +384,76 @@ def test_serve_exports_the_replication_lag_of_every_replica(dev_cloud: DevCloud)
             )
             assert response.status_code == 200, container
             assert time.time() - float(response.content.decode()) < 60
-    finally:
-        proc.terminate()
-        proc.communicate(timeout=60)
+
+
+def _until(what: str, seconds: float, probe: Callable[[], Any]) -> Any:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if result := probe():
+            return result
+        time.sleep(1)
+    raise AssertionError(f"{what}: not within {seconds:.0f} s")
+
+
+def test_with_sync_stopped_the_lag_alert_fires_in_prometheus(dev_cloud: DevCloud, tmp_path: Path) -> None:
+    """A real Prometheus with the shipped rules scrapes serve; one replica's sync is broken, then mended.
+
+    The stack is the dev stack with an RPO of 1 minute (the shipped rule's ``for: 2m`` unchanged).
+    Sync into ``dalian/health-backup-r2`` is stopped by giving that container another sync key (its
+    upstream, health-backup-r1, keeps pushing with the right one and is refused); the other four
+    replicas keep syncing.
+    """
+    stack = stack_with_rpo(STACK, 1, tmp_path / "dev-rpo-1m.yaml")
+    rules = sorted((ROOT / "monitoring" / "rules").glob("*.yml"))
+    region, broken = "dalian", "health-backup-r2"
+    swift = dev_cloud.swift(region)
+    with (
+        serving(stack, dev_cloud.env.environ, tmp_path / "serve.log") as port,
+        running_prometheus([f"127.0.0.1:{port}"], rules, tmp_path / "prometheus") as prom,
+    ):
+
+        def lags() -> dict[str, float] | None:
+            found = instant(prom, LAG, "container")
+            return found if found is not None and set(found) == REPLICAS else None
+
+        def healthy() -> bool:
+            found = lags()
+            return found is not None and max(found.values()) < 30 and active_alerts(prom, BREACHED) == []
+
+        _until(f"every replica under 30 s and no {BREACHED}", 120, healthy)
+        print(f"before: lags {lags()}")
+        response = swift.conn.object_store.post(
+            f"{swift.base}/{broken}", headers={"X-Container-Sync-Key": "not-the-key"}, raise_exc=False
+        )
+        assert response.status_code == 204, response.status_code
+        stopped = time.monotonic()
+        ever_active: set[str] = set()
+        try:
+
+            def firing() -> list[dict[str, Any]]:
+                active = active_alerts(prom, BREACHED) or []
+                ever_active.update(a["labels"]["container"] for a in active)
+                return [a for a in active if a["state"] == "firing"]
+
+            (alert,) = _until(f"{BREACHED} firing", 60 + 120 + 120, firing)
+            print(f"{BREACHED} firing {time.monotonic() - stopped:.1f} s after sync stopped: {alert}")
+            assert {k: alert["labels"][k] for k in ("tenant", "level", "region", "container")} == {
+                "tenant": "health",
+                "level": "core",
+                "region": region,
+                "container": broken,
+            }
+            # Not even pending, at any poll while it waited, for the four replicas that kept syncing.
+            assert ever_active == {broken}, ever_active
+            assert [a["labels"]["container"] for a in active_alerts(prom, BREACHED) or []] == [broken]
+            now = lags()
+            print(f"while stopped: lags {now}")
+            assert now is not None and now[broken] > 60
+            assert max(v for c, v in now.items() if c != broken) < 60, now
+        finally:
+            swift.put(broken, dev_cloud.containers[(region, broken)])
+        # Mended: the replica catches up and the alert resolves (the box is as before for later tests).
+        _until(f"{BREACHED} resolved", 120, lambda: active_alerts(prom, BREACHED) == [])
+        caught_up = lags()
+        print(f"after the key is restored: lags {caught_up}")
+        assert caught_up is not None and max(caught_up.values()) < 60, caught_up

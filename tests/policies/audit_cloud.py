@@ -11,6 +11,7 @@ from policies.audit.model import (
     ObservedRule,
     ObservedServer,
     ObservedSubnet,
+    ObservedVolume,
     ObservedVolumeType,
     RoleAssignment,
 )
@@ -33,9 +34,9 @@ SYNC_KEY = "k" * 48
 
 
 def matching_cloud(spec: StackSpec) -> ObservedCloud:
-    """What the program would leave behind for ``spec``: one server per tenant in an allowed zone."""
+    """What the program would leave behind for ``spec``: one server and one volume per tenant in an allowed zone."""
     accounts = {r.name: f"AUTH_backup-{r.name}" for r in spec.regions}
-    projects, quotas, networks, rules, containers, types, servers = {}, {}, [], [], {}, {}, []
+    projects, quotas, networks, rules, containers, types, servers, volumes = {}, {}, [], [], {}, {}, [], []
     for tenant, prefixes in zip(spec.tenants, address_plan(spec), strict=True):
         plan = backup_plan(spec, tenant)
         roles = {RoleAssignment(g, "manager") for g in tenant.groups.admin}
@@ -82,6 +83,7 @@ def matching_cloud(spec: StackSpec) -> ObservedCloud:
             )
         zones = plan.zones or [z.name for z in spec.region(tenant.home_region).zones]
         servers.append(ObservedServer(tenant.name, "app-0", f"{tenant.name}-s0", zones[0]))
+        volumes.append(ObservedVolume(tenant.name, "data-0", f"{tenant.name}-v0", zones[-1]))
     projects["admin"] = ObservedProject("id-admin", "admin")
     projects["service"] = ObservedProject("id-service", "service")
     return ObservedCloud(
@@ -93,4 +95,5 @@ def matching_cloud(spec: StackSpec) -> ObservedCloud:
         backup_accounts=accounts,
         volume_types=types,
         servers=tuple(servers),
+        volumes=tuple(volumes),
     )

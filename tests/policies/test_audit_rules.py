@@ -20,6 +20,7 @@ from policies.audit.model import (
     ObservedEncryption,
     ObservedProject,
     ObservedRule,
+    ObservedVolume,
     RoleAssignment,
 )
 from policies.audit.rules import audit, exposed_admin_ports
@@ -125,6 +126,11 @@ def _volume_type(cloud: ObservedCloud, name: str, **changes: Any) -> ObservedClo
 def _server_zone(cloud: ObservedCloud, tenant: str, zone: str) -> ObservedCloud:
     servers = tuple(replace(s, zone=zone) if s.project == tenant else s for s in cloud.servers)
     return replace(cloud, servers=servers)
+
+
+def _volume_zone(cloud: ObservedCloud, tenant: str, zone: str) -> ObservedCloud:
+    volumes = tuple(replace(v, zone=zone) if v.project == tenant else v for v in cloud.volumes)
+    return replace(cloud, volumes=volumes)
 
 
 WEAK = ObservedEncryption("luks", "aes-cbc-essiv:sha256", 128, "front-end")
@@ -379,6 +385,30 @@ CASES: list[
         ),
     ),
     (
+        "core-volume-in-a-forbidden-zone",
+        lambda c: _volume_zone(c, "health", "sy-az3"),
+        (
+            Kind.RESIDENCY,
+            "critical",
+            "health",
+            "volume health/data-0 (health-v0)",
+            "a zone of sy-az1, sy-az2",
+            "zone sy-az3",
+        ),
+    ),
+    (
+        "core-volume-without-a-zone",
+        lambda c: _volume_zone(c, "police", ""),
+        (
+            Kind.RESIDENCY,
+            "critical",
+            "police",
+            "volume police/data-0 (police-v0)",
+            "a zone of sy-az1, sy-az2",
+            "zone (none)",
+        ),
+    ),
+    (
         "shadow-project",
         lambda c: replace(c, projects={**c.projects, "tourism": ObservedProject("id-t", "tourism")}),
         (
@@ -423,6 +453,13 @@ def test_platform_projects_are_neither_shadows_nor_audited_for_ports(
 ) -> None:
     mutate = next(m for i, m, _ in CASES if i == "winrm-open-in-a-shadow-project")
     assert audit(spec, mutate(clean)) == []
+
+
+def test_volumes_of_data_without_a_zone_rule_may_live_anywhere(spec: StackSpec, clean: ObservedCloud) -> None:
+    """edu (important) and transport (general) have no ``zones``; the platform's volumes are not audited."""
+    cloud = _volume_zone(_volume_zone(clean, "edu", "sy-az3"), "transport", "nova")
+    cloud = replace(cloud, volumes=(*cloud.volumes, ObservedVolume("admin", "glance", "v-a", "sy-az3")))
+    assert audit(spec, cloud) == []
 
 
 def test_a_missing_project_is_one_finding_not_a_cascade(spec: StackSpec, clean: ObservedCloud) -> None:
