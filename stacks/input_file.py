@@ -43,6 +43,7 @@ MiB = 1024 * 1024
 
 _TIMESTAMP = "tag:yaml.org,2002:timestamp"
 _STR = "tag:yaml.org,2002:str"
+_FLOAT = "tag:yaml.org,2002:float"
 
 try:  # libyaml's parser (C) where installed; the pure-Python one otherwise, equally safe
     from yaml import CParser as _Events
@@ -103,23 +104,38 @@ class _KeyCheckingConstructor(SafeConstructor):
 
     Checked while constructing, so no separate walk: a mapping with as many entries as keys (and no
     merge key) has no duplicate. Scalars, most of a document, skip the bookkeeping that only
-    collections need (remembering what is built, for aliases and cycles).
+    collections need (remembering what is built, for aliases and cycles), and mappings with string
+    keys only (no merge key) are built in one comprehension.
     """
 
     duplicates: list[DuplicateKey]
 
     def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
         if type(node) is yaml.ScalarNode:
-            if node.tag == _STR:
+            tag = node.tag
+            if tag == _STR:
                 return node.value
-            constructor = self.yaml_constructors.get(node.tag)
+            if tag == _FLOAT:
+                try:  # the plain forms; '.inf', '1:30' or '1_.5' go to YAML's own constructor
+                    return float(node.value)
+                except ValueError:
+                    pass
+            constructor = self.yaml_constructors.get(tag)
             if constructor is not None:
                 return constructor(self, node)
         return super().construct_object(node, deep=deep)
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
         pairs = node.value  # merge keys are removed from this list, merged pairs go into a new one
-        mapping: dict[Any, Any] = super().construct_mapping(node, deep=deep)
+        mapping: dict[Any, Any]
+        if type(node) is yaml.MappingNode and all(
+            type(k) is yaml.ScalarNode and k.tag == _STR for k, _ in pairs
+        ):
+            # string keys only, so no merge key and nothing unhashable
+            build = self.construct_object
+            mapping = {key.value: build(value, deep) for key, value in pairs}
+        else:
+            mapping = super().construct_mapping(node, deep=deep)
         if len(mapping) < len(pairs) or node.value is not pairs:
             seen: set[Any] = set()
             for key_node, _ in pairs:
