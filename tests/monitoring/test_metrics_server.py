@@ -189,3 +189,23 @@ def test_twenty_concurrent_scrapers_all_get_200_on_kept_connections(served) -> N
     assert {version for _, version, *_ in outcomes} == {11}
     assert all(kept for _, _, kept, _ in outcomes), "the server closed a keep-alive connection"
     assert {body for *_, body in outcomes} == {exporter.body.text()}
+
+
+def test_answers_leave_without_nagle_delay(served, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each accepted connection has TCP_NODELAY: a kept-alive scrape's last short segment goes out at
+    once instead of waiting for the scraper's delayed ACK (the p99 tail of issue #15)."""
+    _, server = served
+    seen: list[int] = []
+    handler = server._server.RequestHandlerClass
+    setup = handler.setup
+
+    def recording_setup(self) -> None:
+        setup(self)
+        seen.append(self.connection.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY))
+
+    monkeypatch.setattr(handler, "setup", recording_setup)
+    for _ in range(2):
+        with _get(server, "/metrics") as response:
+            assert response.status == 200
+    assert len(seen) == 2
+    assert all(seen)
