@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from monitoring.exposition import MetricsBody
+from monitoring.exposition import LIVE_MAX_AGE, MetricsBody
 
 # The classic text format (names escaped to underscores) that every Prometheus 2.x parses.
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
@@ -89,9 +89,9 @@ class _MetricsHandler(BaseHTTPRequestHandler):
             self._plain(404, b"not found: metrics are at /metrics\n", send_body)
             return
         if "gzip" in self.headers.get("Accept-Encoding", ""):
-            payload, encoding = self.body.gzipped(), "gzip"
+            payload, encoding = self.body.gzipped(LIVE_MAX_AGE), "gzip"
         else:
-            payload, encoding = self.body.text(), None
+            payload, encoding = self.body.text(LIVE_MAX_AGE), None
         self.send_response(200)
         self.send_header("Content-Type", CONTENT_TYPE)
         if encoding:

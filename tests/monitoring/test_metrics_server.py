@@ -12,6 +12,7 @@ import urllib.request
 
 import pytest
 
+from monitoring import server as server_module
 from monitoring.collector import build_exporter
 from monitoring.observation import Observation
 from monitoring.server import ListenAddress, ListenError, parse_listen, serve_metrics
@@ -209,3 +210,26 @@ def test_answers_leave_without_nagle_delay(served, monkeypatch: pytest.MonkeyPat
             assert response.status == 200
     assert len(seen) == 2
     assert all(seen)
+
+
+def test_scrapes_within_the_max_age_share_the_live_rendering(served, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The loop's counters are rendered at most once per LIVE_MAX_AGE for the endpoint, anew after a
+    refresh; ``text()`` without an age (tests, one-off snapshots) is always fresh."""
+    exporter, server = served
+    monkeypatch.setattr(server_module, "LIVE_MAX_AGE", 3600.0)  # a slow machine stays within it
+
+    def runs_ok() -> bytes:
+        with _get(server, "/metrics") as response:
+            body = response.read()
+        return next(
+            line
+            for line in body.splitlines()
+            if line.startswith(b'govcloud_rebalancer_runs_total{outcome="ok"}')
+        )
+
+    assert runs_ok().endswith(b" 0.0")
+    exporter.metrics.runs.labels("ok").inc()
+    assert runs_ok().endswith(b" 0.0")  # within the max age: the shared rendering
+    assert b'govcloud_rebalancer_runs_total{outcome="ok"} 1.0' in exporter.body.text()
+    exporter.holder.publish(exporter.holder.current)  # a refresh renders the live part anew
+    assert runs_ok().endswith(b" 1.0")
