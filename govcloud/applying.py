@@ -12,6 +12,8 @@ import re
 from collections.abc import Callable
 from pathlib import Path
 
+import platformdirs
+
 from govcloud.console import bad_input, make_console
 from govcloud.exit_codes import ExitCode
 from govcloud.sources import SourceError, executor_from_args, kubernetes_client, source_kind
@@ -63,9 +65,10 @@ def add_apply_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--journal",
         metavar="FILE|configmap:NAMESPACE/NAME",
-        help="applier journal; an unfinished run in it is resumed (default .govcloud/journal-SOURCE.jsonl); "
-        "with --kubernetes, configmap:NAMESPACE/NAME keeps it in that ConfigMap, so that another replica "
-        "resumes the run",
+        help="applier journal, in an existing folder; an unfinished run in it is resumed (default: "
+        "journal-SOURCE.jsonl in the per-user state folder, $XDG_STATE_HOME/govcloud or "
+        "~/.local/state/govcloud, created when missing); with --kubernetes, configmap:NAMESPACE/NAME "
+        "keeps it in that ConfigMap, so that another replica resumes the run",
     )
     parser.add_argument("--max-moves", type=move_count, metavar="N", help="at most N moves per plan and run")
     parser.add_argument(
@@ -79,11 +82,25 @@ def add_apply_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def default_journal(kind: str) -> Path:
+    """The journal of a live source of ``kind`` in the per-user state folder (whatever the working
+    folder, so a resume started elsewhere finds the unfinished run)."""
+    return platformdirs.user_state_path("govcloud") / f"journal-{kind}.jsonl"
+
+
 def journal_path(args: argparse.Namespace) -> Path:
-    """The journal the options name, or the default for the source."""
-    if getattr(args, "journal", None):
-        return Path(args.journal)
-    return Path(".govcloud") / f"journal-{source_kind(args)}.jsonl"
+    """The journal ``--journal`` names, or the default for the source (its folder is made on first use).
+
+    JournalError when ``--journal`` is under a folder that does not exist: a mistyped path should not
+    silently start a second journal, away from the one holding an unfinished run.
+    """
+    if not getattr(args, "journal", None):
+        return default_journal(source_kind(args))
+    path = Path(args.journal)
+    if not path.parent.is_dir():
+        reason = "is not a folder" if path.parent.exists() else "does not exist"
+        raise JournalError(f"{path}: cannot use this journal: the folder {path.parent} {reason}")
+    return path
 
 
 CONFIGMAP = "configmap:"

@@ -16,8 +16,6 @@ from govcloud.exit_codes import ExitCode
 from govcloud.sources import SourceError, openstack_region_connector
 from govcloud.views.audit import audit_document, render_audit
 from govcloud.views.audit_html import render_html
-from policies.audit.openstack_reader import OpenStackReader, ReadError
-from policies.audit.rules import AuditOptions, audit
 from stacks import load_stack
 
 
@@ -57,6 +55,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    # Imported here: the rules bring in Pulumi's policy SDK (about 1 s), which no other command needs.
+    from policies.audit.openstack_reader import OpenStackReader, ReadError
+    from policies.audit.rules import AuditOptions, audit
+
     stack = load_stack(args.stack)
     options = AuditOptions(
         admin_role=args.admin_role,

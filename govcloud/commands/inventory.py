@@ -5,13 +5,11 @@ from __future__ import annotations
 import argparse
 import sys
 
-import yaml
-
 from govcloud.applying import SOURCE_ERRORS, source_error
 from govcloud.console import print_json
 from govcloud.exit_codes import ExitCode
 from govcloud.sources import add_source_arguments, source_from_args
-from scheduler.model.inventory_file import inventory_to_dict
+from scheduler.model.inventory_file import inventory_to_dict, write_inventory_yaml
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -33,9 +31,8 @@ def run(args: argparse.Namespace) -> int:
         inventory = source_from_args(args).load()
     except SOURCE_ERRORS as error:
         return source_error(error)
-    data = inventory_to_dict(inventory)
     if args.json:
-        print_json(data)
+        print_json(inventory_to_dict(inventory))
     else:
-        yaml.safe_dump(data, sys.stdout, sort_keys=False, allow_unicode=True)
+        write_inventory_yaml(inventory, sys.stdout)
     return ExitCode.OK

@@ -6,7 +6,6 @@ import argparse
 
 from govcloud.console import print_json
 from govcloud.exit_codes import ExitCode
-from policies.stack_config import pack_config
 from stacks import load_stack
 
 
@@ -26,5 +25,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    # Imported here: the policy pack brings in Pulumi's policy SDK (about 1 s), which other commands skip.
+    from policies.stack_config import pack_config
+
     print_json(pack_config(load_stack(args.stack).spec))
     return ExitCode.OK

@@ -8,8 +8,6 @@ from govcloud.console import make_console, print_json
 from govcloud.exit_codes import ExitCode
 from govcloud.views.preview import preview_document, render_preview
 from govcloud.views.violations import render_violations
-from infra.preview import preview_stack
-from policies.offline import check_resources
 from stacks import load_stack
 
 
@@ -36,6 +34,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    # Imported here: the engine and the policy pack bring in Pulumi (about 1 s), which other commands skip.
+    from infra.preview import preview_stack
+    from policies.offline import check_resources
+
     stack = load_stack(args.stack)
     preview = preview_stack(stack, workers=max(args.jobs, 1))
     violations = check_resources(preview.resources, stack.spec)

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 from rich.table import Table
 
-from infra.preview import Preview
 from stacks import LoadedStack
 from stacks.address_plan import address_plan
+
+if TYPE_CHECKING:  # the engine brings in Pulumi (about 1 s): only the commands that preview load it
+    from infra.preview import Preview
 
 CONTAINER = "openstack:objectstorage/container:Container"
 

@@ -9,18 +9,20 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, TextIO
 
+import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from scheduler.model.inventory import Host, Inventory, InventoryTenant, InventoryZone, Workload
 from stacks.input_file import (
+    DuplicateKey,
     InputError,
     MiB,
     compose_yaml,
     construct_yaml,
-    duplicate_keys,
     load_json,
+    paused_gc,
     read_text,
 )
 
@@ -135,26 +137,28 @@ def load_inventory(path: str | Path) -> Inventory:
     """Read and check an inventory file (YAML, or JSON by its ``.json`` suffix)."""
     source = str(path)
     is_json = source.endswith(".json")
-    try:
-        text = read_text(path, MAX_INVENTORY_BYTES)
-        data = load_json(text) if is_json else _load_yaml(text, source)
-    except InputError as error:
-        where = source if error.line is None else f"{source}:{error.line}"
-        reason = error.reason.replace("malformed YAML", "not valid YAML")
-        raise InventoryError([f"{where}: {reason}"]) from None
-    return parse_inventory(data, source)
+    with paused_gc():
+        try:
+            text = read_text(path, MAX_INVENTORY_BYTES)
+            data = load_json(text) if is_json else _load_yaml(text, source)
+        except InputError as error:
+            where = source if error.line is None else f"{source}:{error.line}"
+            reason = error.reason.replace("malformed YAML", "not valid YAML")
+            raise InventoryError([f"{where}: {reason}"]) from None
+        return parse_inventory(data, source)
 
 
 def _load_yaml(text: str, source: str) -> Any:
     node = compose_yaml(text)
     if node is None:
         return None
-    duplicates = duplicate_keys(node)
+    duplicates: list[DuplicateKey] = []
+    data = construct_yaml(node, duplicates)
     if duplicates:
         raise InventoryError(
             [f"{source}:{d.line}: key {d.key!r} appears twice in one mapping" for d in duplicates]
         )
-    return construct_yaml(node)
+    return data
 
 
 def parse_inventory(data: Any, source: str = "<inventory>") -> Inventory:
@@ -282,6 +286,15 @@ def _build(model: InventoryFile) -> Inventory:
         for w in model.workloads
     )
     return Inventory(zones, tenants, workloads)
+
+
+_Dumper: Any = getattr(yaml, "CSafeDumper", yaml.SafeDumper)  # libyaml's emitter: same text, 4x faster
+
+
+def write_inventory_yaml(inv: Inventory, stream: TextIO) -> None:
+    """Write ``inv`` to ``stream`` as an inventory YAML document (keys in the contract's order)."""
+    with paused_gc():
+        yaml.dump(inventory_to_dict(inv), stream, Dumper=_Dumper, sort_keys=False, allow_unicode=True)
 
 
 def inventory_to_dict(inv: Inventory) -> dict[str, Any]:

@@ -177,3 +177,28 @@ def test_rebalance_apply_resumes_a_crashed_run_without_evicting_again(tmp_path: 
     assert "interrupted" in report["steps"][0]["reason"]
     assert api.calls("POST", VICTIM + "/eviction") == 0
     assert [json.loads(line)["event"] for line in journal.read_text().splitlines()][-2:] == ["outcome", "end"]
+
+
+def test_a_journal_under_a_missing_folder_is_bad_input_and_nothing_moves(tmp_path: Path) -> None:
+    api = moving_cluster()
+    journal = tmp_path / "no-such-folder" / "j.jsonl"
+    with serve(api) as api_client:
+        done = rebalance(kubeconfig(tmp_path, api_client.configuration.host), journal, "--apply")
+    assert done.returncode == 2, done.stderr
+    assert f"{journal}: cannot use this journal: the folder {journal.parent} does not exist" in done.stderr
+    assert "Traceback" not in done.stderr
+    assert not journal.parent.exists()
+    assert not any(seen.method == "POST" for seen in api.requests)
+
+
+def test_the_default_journal_is_in_the_per_user_state_folder(tmp_path: Path) -> None:
+    api = moving_cluster()
+    state = tmp_path / "state"
+    with serve(api) as api_client:
+        config = kubeconfig(tmp_path, api_client.configuration.host)
+        argv = ("rebalance", "--kubernetes", "--kubeconfig", str(config), "--json", "--apply")
+        deferred = govcloud(*argv, env={"XDG_STATE_HOME": str(state)})
+    assert deferred.returncode == 0, deferred.stderr
+    journal = state / "govcloud" / "journal-kubernetes.jsonl"
+    events = [json.loads(line)["event"] for line in journal.read_text().splitlines()]
+    assert events == ["run", "intent", "outcome", "end"]

@@ -12,6 +12,7 @@ import urllib.request
 
 import pytest
 
+from monitoring import server as server_module
 from monitoring.collector import build_exporter
 from monitoring.observation import Observation
 from monitoring.server import ListenAddress, ListenError, parse_listen, serve_metrics
@@ -189,3 +190,46 @@ def test_twenty_concurrent_scrapers_all_get_200_on_kept_connections(served) -> N
     assert {version for _, version, *_ in outcomes} == {11}
     assert all(kept for _, _, kept, _ in outcomes), "the server closed a keep-alive connection"
     assert {body for *_, body in outcomes} == {exporter.body.text()}
+
+
+def test_answers_leave_without_nagle_delay(served, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each accepted connection has TCP_NODELAY: a kept-alive scrape's last short segment goes out at
+    once instead of waiting for the scraper's delayed ACK (the p99 tail of issue #15)."""
+    _, server = served
+    seen: list[int] = []
+    handler = server._server.RequestHandlerClass
+    setup = handler.setup
+
+    def recording_setup(self) -> None:
+        setup(self)
+        seen.append(self.connection.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY))
+
+    monkeypatch.setattr(handler, "setup", recording_setup)
+    for _ in range(2):
+        with _get(server, "/metrics") as response:
+            assert response.status == 200
+    assert len(seen) == 2
+    assert all(seen)
+
+
+def test_scrapes_within_the_max_age_share_the_live_rendering(served, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The loop's counters are rendered at most once per LIVE_MAX_AGE for the endpoint, anew after a
+    refresh; ``text()`` without an age (tests, one-off snapshots) is always fresh."""
+    exporter, server = served
+    monkeypatch.setattr(server_module, "LIVE_MAX_AGE", 3600.0)  # a slow machine stays within it
+
+    def runs_ok() -> bytes:
+        with _get(server, "/metrics") as response:
+            body = response.read()
+        return next(
+            line
+            for line in body.splitlines()
+            if line.startswith(b'govcloud_rebalancer_runs_total{outcome="ok"}')
+        )
+
+    assert runs_ok().endswith(b" 0.0")
+    exporter.metrics.runs.labels("ok").inc()
+    assert runs_ok().endswith(b" 0.0")  # within the max age: the shared rendering
+    assert b'govcloud_rebalancer_runs_total{outcome="ok"} 1.0' in exporter.body.text()
+    exporter.holder.publish(exporter.holder.current)  # a refresh renders the live part anew
+    assert runs_ok().endswith(b" 1.0")
