@@ -71,6 +71,37 @@ def stack_config(stack_file: Path, env: box.BoxEnv) -> dict[str, str]:
     return {"govcloud:stackFile": str(stack_file), **box_openstack_config(env)}
 
 
+def _deploy(pulumi: Pulumi, stack_file: Path, env: box.BoxEnv, table: Table) -> None:
+    name = stack_file.stem
+    pulumi.init_stack(name, stack_config(stack_file, env))
+    up = timed(pulumi, "up", "--yes", "--skip-preview", "--stack", name)
+    count = len(pulumi.resources(name))
+    table.add_row(name, str(count), "pulumi up (from nothing)", f"{up:.1f}")
+    preview = timed(pulumi, "preview", "--expect-no-changes", "--stack", name)
+    table.add_row(name, str(count), "pulumi preview (no change)", f"{preview:.1f}")
+
+
+def _preview_generated(pulumi: Pulumi, base: Path, tenants: int, env: box.BoxEnv, table: Table) -> None:
+    generated = base / f"dev-{tenants}.yaml"
+    generated.write_text(yaml.safe_dump(dev_sized(tenants), allow_unicode=True), encoding="utf-8")
+    name = generated.stem
+    pulumi.init_stack(name, stack_config(generated, env))
+    real = timed(pulumi, "preview", "--stack", name)
+    started = time.monotonic()
+    mocked = subprocess.run(
+        [str(ROOT / ".venv" / "bin" / "govcloud"), "preview", "--stack", str(generated), "--json"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    seconds = time.monotonic() - started
+    if mocked.returncode not in (0, 1):
+        raise SystemExit(f"govcloud preview failed:\n{mocked.stderr[-3000:]}")
+    count = len(yaml.safe_load(mocked.stdout)["resources"])
+    table.add_row(name, str(count), "pulumi preview (from nothing)", f"{real:.1f}")
+    table.add_row(name, str(count), "govcloud preview (mocks + policies)", f"{seconds:.1f}")
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.engine")
     parser.add_argument("--stacks", default="dev,prod", help="comma-separated stack names under stacks/")
@@ -81,57 +112,33 @@ def main(argv: list[str] | None = None) -> None:
     table = Table(title="The Pulumi engine on the OpenStack box (wall seconds)")
     for column in ("stack", "resources", "command", "seconds"):
         table.add_column(column, justify="right" if column in ("resources", "seconds") else "left")
-    with tempfile.TemporaryDirectory(prefix="bench-engine-") as tmp:
-        base = Path(tmp)
-        lock = _machine_lock()
-        try:
-            started = time.monotonic()
-            (base / "box").mkdir()
-            env = box.up(base / "box")
-            console.print(f"box up in {time.monotonic() - started:.1f} s")
-            shipped = tuple(ROOT / "stacks" / f"{name}.yaml" for name in args.stacks.split(",") if name)
-            prepare_box(env, env.connect(), STACK_FILES + shipped)
-            (base / "engine").mkdir()
-            pulumi = new_project(base / "engine", engine)
-            for path in shipped:
-                name = path.stem
-                pulumi.init_stack(name, stack_config(path, env))
-                up = timed(pulumi, "up", "--yes", "--skip-preview", "--stack", name)
-                count = len(pulumi.resources(name))
-                table.add_row(name, str(count), "pulumi up (from nothing)", f"{up:.1f}")
-                preview = timed(pulumi, "preview", "--expect-no-changes", "--stack", name)
-                table.add_row(name, str(count), "pulumi preview (no change)", f"{preview:.1f}")
-                console.print(table)
-            if args.tenants:
-                generated = base / f"dev-{args.tenants}.yaml"
-                generated.write_text(
-                    yaml.safe_dump(dev_sized(args.tenants), allow_unicode=True), encoding="utf-8"
-                )
-                name = generated.stem
-                pulumi.init_stack(name, stack_config(generated, env))
-                real = timed(pulumi, "preview", "--stack", name)
+    shipped = [ROOT / "stacks" / f"{name}.yaml" for name in args.stacks.split(",") if name]
+    cases: list[Path | None] = [*shipped, None] if args.tenants else list(shipped)
+    lock = _machine_lock()
+    try:
+        for stack_file in cases:
+            # A fresh box for each shipped stack: the stacks share tenant names, and Keystone project
+            # and Cinder volume type names are unique in a domain. The generated stack only previews.
+            with tempfile.TemporaryDirectory(prefix="bench-engine-") as tmp:
+                base = Path(tmp)
                 started = time.monotonic()
-                mocked = subprocess.run(
-                    [
-                        str(ROOT / ".venv" / "bin" / "govcloud"),
-                        "preview",
-                        "--stack",
-                        str(generated),
-                        "--json",
-                    ],
-                    capture_output=True,
-                    text=True,
-                    check=False,
-                )
-                seconds = time.monotonic() - started
-                if mocked.returncode not in (0, 1):
-                    raise SystemExit(f"govcloud preview failed:\n{mocked.stderr[-3000:]}")
-                count = len(yaml.safe_load(mocked.stdout)["resources"])
-                table.add_row(name, str(count), "pulumi preview (from nothing)", f"{real:.1f}")
-                table.add_row(name, str(count), "govcloud preview (mocks + policies)", f"{seconds:.1f}")
-        finally:
-            box.down(base / "box")
-            lock.close()
+                (base / "box").mkdir()
+                env = box.up(base / "box")
+                try:
+                    console.print(f"box up in {time.monotonic() - started:.1f} s")
+                    files = (stack_file,) if stack_file else ()
+                    prepare_box(env, env.connect(), STACK_FILES + files)
+                    (base / "engine").mkdir()
+                    pulumi = new_project(base / "engine", engine)
+                    if stack_file is not None:
+                        _deploy(pulumi, stack_file, env, table)
+                    else:
+                        _preview_generated(pulumi, base, args.tenants, env, table)
+                    console.print(table)
+                finally:
+                    box.down(base / "box")
+    finally:
+        lock.close()
     console.print(table)
 
 

@@ -8,9 +8,14 @@ protobuf messages) and `pulumi-policy` (1.19: stack tags in stack validation) we
 
 from __future__ import annotations
 
+import hashlib
+import json
+import os
 import re
+import shutil
 import subprocess
 import sys
+import tempfile
 import tomllib
 from pathlib import Path
 
@@ -56,34 +61,63 @@ def _release(version: str) -> tuple[int, ...]:
     return tuple(parts)
 
 
-def _govcloud(venv: Path, *args: str) -> subprocess.CompletedProcess[str]:
+def _govcloud(python: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """`govcloud ARGS` of this checkout under ``python``'s packages."""
     return subprocess.run(
-        [str(venv / "bin" / "govcloud"), *args], cwd=ROOT, capture_output=True, text=True, check=False
+        [str(python), "-m", "govcloud", *args], cwd=ROOT, capture_output=True, text=True, check=False
     )
 
 
-def test_the_floor_versions_preview_and_plan_like_the_project(tmp_path: Path) -> None:
-    venv = tmp_path / "floors"
-    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+def floors_venv(tmp_path: Path) -> Path:
+    """A virtualenv with the project's dependencies at their floors (not the project itself: this
+    checkout runs from its folder). Kept in the cache outside the repository under a hash of the
+    dependency list and the Python version, so only a change of the floors installs again."""
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    key = hashlib.sha256(
+        json.dumps([project["dependencies"], floor_constraints(), sys.version]).encode()
+    ).hexdigest()[:16]
+    cache = Path(os.environ.get("GOVCLOUD_CACHE", Path.home() / ".cache" / "govcloud"))
+    final = cache / f"floors-{key}"
+    if (final / "bin" / "python").exists():
+        return final
+    cache.mkdir(parents=True, exist_ok=True)
+    building = Path(tempfile.mkdtemp(prefix=f".floors-{key}.", dir=cache))
+    subprocess.run([sys.executable, "-m", "venv", str(building)], check=True)
     constraints = tmp_path / "floors.txt"
     constraints.write_text("\n".join(floor_constraints()) + "\n", encoding="utf-8")
     install = subprocess.run(
-        [str(venv / "bin" / "pip"), "install", "-q", "-c", str(constraints), "-e", str(ROOT)],
+        [str(building / "bin" / "pip"), "install", "-q", "-c", str(constraints), *project["dependencies"]],
         capture_output=True,
         text=True,
         check=False,
     )
-    assert install.returncode == 0, f"the floors do not install together:\n{install.stderr[-3000:]}"
-    freeze = subprocess.run([str(venv / "bin" / "pip"), "freeze"], capture_output=True, text=True, check=True)
+    if install.returncode != 0:
+        shutil.rmtree(building, ignore_errors=True)
+        raise AssertionError(f"the floors do not install together:\n{install.stderr[-3000:]}")
+    # Only bin/python is used, and it finds its pyvenv.cfg wherever the folder is: it moves as a whole.
+    try:
+        building.rename(final)
+    except OSError:  # another run finished first
+        shutil.rmtree(building, ignore_errors=True)
+    return final
+
+
+def test_the_floor_versions_preview_and_plan_like_the_project(tmp_path: Path) -> None:
+    venv = floors_venv(tmp_path)
+    freeze = subprocess.run(
+        [str(venv / "bin" / "python"), "-m", "pip", "freeze"], capture_output=True, text=True, check=True
+    )
     installed = dict(line.split("==", 1) for line in freeze.stdout.splitlines() if "==" in line)
     installed = {_normal(name): version for name, version in installed.items()}
     for pin in floor_constraints():
         name, version = pin.split("==")
         assert _release(installed.get(_normal(name), "0")) == _release(version), pin
 
-    project_venv = Path(sys.executable).parent.parent
     for command in COMMANDS:
-        at_floor, ours = _govcloud(venv, *command), _govcloud(project_venv, *command)
+        at_floor, ours = (
+            _govcloud(venv / "bin" / "python", *command),
+            _govcloud(Path(sys.executable), *command),
+        )
         assert at_floor.returncode == ours.returncode, (command, at_floor.stderr[-3000:])
         assert at_floor.stdout == ours.stdout, command
         assert at_floor.stdout.strip(), command
