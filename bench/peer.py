@@ -3,6 +3,7 @@
 
     python3 -m venv /tmp/watcher-venv && /tmp/watcher-venv/bin/pip install python-watcher
     python -m bench.peer --watcher-python /tmp/watcher-venv/bin/python [--count 8]
+        [--sizes 60 2000 20000] [--big-count 1] [--watcher-seconds 600]
 
 Watcher is not a dependency of this project (it is an OpenStack service with its own pinned stack),
 so it runs in its own virtualenv: bench/watcher_runner.py builds its compute model and a fake metrics
