@@ -97,7 +97,7 @@ class FakeMetrics:
         return None
 
 
-def run(inventory: dict, strategy_name: str, rounds: int) -> dict:
+def run(inventory: dict, strategy_name: str, rounds: int, max_seconds: float | None = None) -> dict:
     model, names, _ = build(inventory)
     metrics = FakeMetrics(model)
     cls = {
@@ -107,6 +107,9 @@ def run(inventory: dict, strategy_name: str, rounds: int) -> dict:
     moves = []
     random.seed(0)
     started = time.perf_counter()
+    cpu_started = time.process_time()
+    audits = 0
+    stopped = False
     with (
         mock.patch.object(
             strategies.BaseStrategy, "compute_model", new_callable=mock.PropertyMock
@@ -154,11 +157,30 @@ def run(inventory: dict, strategy_name: str, rounds: int) -> dict:
                         "to_host": p["destination_node"],
                     }
                 )
+            audits += 1
             if not step:
                 break
-    return {"moves": moves, "seconds": time.perf_counter() - started}
+            if max_seconds is not None and time.perf_counter() - started > max_seconds:
+                stopped = True  # cut by the benchmark's limit: the moves so far are reported
+                break
+    return {
+        "moves": moves,
+        "seconds": time.perf_counter() - started,
+        "cpu_seconds": time.process_time() - cpu_started,
+        "audits": audits,
+        "stopped": stopped,
+    }
 
 
 if __name__ == "__main__":
     request = json.load(sys.stdin)
-    print(json.dumps(run(request["inventory"], request["strategy"], request.get("rounds", 50))))
+    print(
+        json.dumps(
+            run(
+                request["inventory"],
+                request["strategy"],
+                request.get("rounds", 50),
+                request.get("max_seconds"),
+            )
+        )
+    )

@@ -1,0 +1,235 @@
+"""The rebalancing MILP over final placements (HiGHS), shared by the exact strategy and the bound.
+
+Variables ``x[w, b]`` place each movable workload on one bin: a host (``level="host"``) or, a
+relaxation, a whole zone; ``t`` bounds every resource's spread of zone utilization. Every constraint
+is one that any safe sequence of moves must satisfy at its end (hosts and quotas no fuller than
+allowed, replica groups no narrower and never two replicas on one host, at most ``max_moves``
+moves), so the solver's dual bound on ``t`` is a proven lower bound for the real problem.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import highspy
+import numpy as np
+
+from scheduler.model.resource import memory_index
+from scheduler.planning.arrays import Arrays
+from scheduler.planning.solver import quiet_highs
+
+INF = highspy.kHighsInf
+
+
+@dataclass
+class Model:
+    """Rows and columns collected before handing them to HiGHS."""
+
+    cost: list[float]
+    lower: list[float]
+    upper: list[float]
+    integer: list[int]
+    rows: list[tuple[float, float, list[int], list[float]]]
+
+    def col(self, lower: float, upper: float, *, integer: bool = False) -> int:
+        self.cost.append(0.0)
+        self.lower.append(lower)
+        self.upper.append(upper)
+        if integer:
+            self.integer.append(len(self.cost) - 1)
+        return len(self.cost) - 1
+
+    def row(self, lower: float, upper: float, cols: list[int], values: list[float]) -> None:
+        if cols:
+            self.rows.append((lower, upper, cols, values))
+
+    def solve(
+        self,
+        cost: np.ndarray,
+        time_limit: float,
+        start: dict[int, float] | None = None,
+        *,
+        max_nodes: int | None = None,
+    ) -> highspy.Highs:
+        """Minimise ``cost``; with ``max_nodes`` the branch and bound stops there (deterministically)
+        and, as only the dual bound is wanted then, without primal heuristics."""
+        h = quiet_highs(time_limit)
+        h.setOptionValue("mip_rel_gap", 1e-7)
+        h.setOptionValue("mip_abs_gap", 1e-9)
+        if max_nodes is not None:
+            h.setOptionValue("mip_max_nodes", int(max_nodes))
+            h.setOptionValue("mip_heuristic_effort", 0.0)
+        n = len(self.cost)
+        no_entries = np.array([], dtype=np.int32)
+        h.addCols(n, cost, np.array(self.lower), np.array(self.upper), 0, no_entries, no_entries, [])
+        if self.integer:
+            idx = np.array(self.integer, dtype=np.int32)
+            h.changeColsIntegrality(idx.size, idx, np.full(idx.size, highspy.HighsVarType.kInteger))
+        starts, index, value = [], [], []
+        for _, _, cols, vals in self.rows:
+            starts.append(len(index))
+            index.extend(cols)
+            value.extend(vals)
+        h.addRows(
+            len(self.rows),
+            np.array([r[0] for r in self.rows]),
+            np.array([r[1] for r in self.rows]),
+            len(index),
+            np.array(starts, dtype=np.int32),
+            np.array(index, dtype=np.int32),
+            np.array(value),
+        )
+        if start:
+            # a known feasible point (the heuristic's placement, or phase 1's answer) to start from
+            idx = np.array(sorted(start), dtype=np.int32)
+            h.setSolution(idx.size, idx, np.array([start[i] for i in idx.tolist()]))
+        h.run()
+        return h
+
+
+@dataclass(frozen=True)
+class Milp:
+    model: Model
+    x: dict[tuple[int, int], int]  # (workload, bin) -> column
+    bin_zone: np.ndarray  # zone of each bin
+    t: int
+    moves_cost: np.ndarray  # phase-2 objective over columns
+
+
+def build_milp(a: Arrays, max_moves: int | None, *, level: str) -> Milp:
+    """The MILP with hosts as bins (``level="host"``) or, a relaxation, whole zones as bins."""
+    m = Model([], [], [], [], [])
+    n_z, n_r = len(a.zones), len(a.resources)
+    host_load = a.host_load(a.host_of)
+    zone_cap = a.zone_cap
+    fits = a.schedulable[None, :] & np.all(
+        a.req[:, None, :] <= a.host_cap[None, :, :] * (1 + 1e-9) + 1e-9, axis=2
+    )  # (W, H): could ever arrive there
+    # A host ends no fuller than its capacity or its starting load, whichever is more.
+    host_limit = np.maximum(a.host_cap, host_load)
+    if level == "host":
+        bin_zone, cur_bin, limit = a.host_zone, a.host_of, host_limit
+        can = fits & a.allowed[:, a.host_zone]
+    else:
+        bin_zone = np.arange(n_z)
+        cur_bin = a.host_zone[a.host_of]
+        limit = np.zeros((n_z, n_r))
+        np.add.at(limit, a.host_zone, host_limit)
+        reach = np.zeros((len(a.workloads), n_z), dtype=bool)
+        for z in range(n_z):
+            reach[:, z] = fits[:, a.host_zone == z].any(axis=1)
+        can = reach & a.allowed
+    n_b = len(bin_zone)
+    fixed_zone = np.zeros((n_z, n_r))
+    fixed_bin = np.zeros((n_b, n_r))
+    for w in np.flatnonzero(~a.movable):
+        fixed_zone[bin_zone[cur_bin[w]]] += a.req[w]
+        fixed_bin[cur_bin[w]] += a.req[w]
+    x: dict[tuple[int, int], int] = {}
+    by_bin: dict[int, list[tuple[int, int]]] = {}
+    movable = np.flatnonzero(a.movable)
+    for w in movable:
+        cur = int(cur_bin[w])
+        cols = []
+        for b in np.flatnonzero(can[w]).tolist() + ([cur] if not can[w, cur] else []):
+            x[(int(w), int(b))] = c = m.col(0.0, 1.0, integer=True)
+            cols.append(c)
+            by_bin.setdefault(int(b), []).append((int(w), c))
+        m.row(1.0, 1.0, cols, [1.0] * len(cols))
+    # bins: no fuller than allowed
+    for b, entries in by_bin.items():
+        room = limit[b] - fixed_bin[b]
+        for r in range(n_r):
+            nz = [(c, float(a.req[w, r])) for w, c in entries if a.req[w, r] > 0]
+            if nz and sum(v for _, v in nz) > room[r] + 1e-9:
+                m.row(-INF, float(room[r]), [c for c, _ in nz], [v for _, v in nz])
+    # quotas: no higher in any zone than the quota, or than it already is
+    use = a.tenant_use(a.host_of)
+    by_tenant_zone: dict[tuple[int, int], list[tuple[int, int]]] = {}
+    for (w, b), c in x.items():
+        if a.tenant[w] >= 0:
+            by_tenant_zone.setdefault((int(a.tenant[w]), int(bin_zone[b])), []).append((w, c))
+    pinned_use = np.zeros_like(use)
+    for w in np.flatnonzero(~a.movable & (a.tenant >= 0)):
+        pinned_use[a.tenant[w], a.host_zone[a.host_of[w]]] += a.req[w]
+    for (t, z), entries in by_tenant_zone.items():
+        for r in range(n_r):
+            cap = a.quota[t, z, r]
+            if not np.isfinite(cap):
+                continue
+            room = max(cap, use[t, z, r]) - pinned_use[t, z, r]
+            nz = [(c, float(a.req[w, r])) for w, c in entries if a.req[w, r] > 0]
+            if nz and sum(v for _, v in nz) > room + 1e-9:
+                m.row(-INF, float(room), [c for c, _ in nz], [v for _, v in nz])
+    # replica groups: one replica per host (unless already stacked), never fewer zones
+    for g in range(len(a.groups)):
+        members = np.flatnonzero(a.group == g)
+        start_zones = {int(a.host_zone[a.host_of[w]]) for w in members}
+        pinned = [w for w in members if not a.movable[w]]
+        pinned_zones = {int(a.host_zone[a.host_of[w]]) for w in pinned}
+        per_bin: dict[int, list[int]] = {}
+        per_zone: dict[int, list[int]] = {}
+        for (w, b), c in x.items():
+            if a.group[w] == g:
+                per_bin.setdefault(b, []).append(c)
+                per_zone.setdefault(int(bin_zone[b]), []).append(c)
+        if level == "host":
+            for h, cols in per_bin.items():
+                already = int(np.sum(a.host_of[members] == h))
+                stuck = sum(1 for w in pinned if a.host_of[w] == h)
+                m.row(-INF, float(max(1, already) - stuck), cols, [1.0] * len(cols))
+        y_cols = []
+        for z in range(n_z):
+            if z in pinned_zones:
+                y_cols.append(m.col(1.0, 1.0))
+            elif z in per_zone:
+                y = m.col(0.0, 1.0, integer=True)
+                y_cols.append(y)
+                m.row(-INF, 0.0, [y, *per_zone[z]], [1.0] + [-1.0] * len(per_zone[z]))
+        m.row(float(len(start_zones)), INF, y_cols, [1.0] * len(y_cols))
+    # spread of utilization per resource
+    t_col = m.col(0.0, INF)
+    for r in range(n_r):
+        zones = [z for z in range(n_z) if zone_cap[z, r] > 0]
+        if len(zones) < 2:
+            continue
+        lo, hi = m.col(-INF, INF), m.col(-INF, INF)
+        m.row(-INF, 0.0, [hi, lo, t_col], [1.0, -1.0, -1.0])
+        terms: dict[int, tuple[list[int], list[float]]] = {z: ([], []) for z in zones}
+        for (w, b), c in x.items():
+            z = int(bin_zone[b])
+            if z in terms and a.req[w, r] > 0:
+                terms[z][0].append(c)
+                terms[z][1].append(float(a.req[w, r] / zone_cap[z, r]))
+        for z in zones:
+            cols, vals = terms[z]
+            base = float(fixed_zone[z, r] / zone_cap[z, r])
+            m.row(-INF, -base, [*cols, hi], [*vals, -1.0])  # util <= hi
+            m.row(-base, INF, [*cols, lo], [*vals, -1.0])  # util >= lo
+    # moves: 1 - x[w, current bin]
+    stay = [x[(int(w), int(cur_bin[w]))] for w in movable]
+    if max_moves is not None:
+        m.row(float(len(stay) - max_moves), INF, stay, [1.0] * len(stay))
+    memory = memory_weights(a)
+    total = float(memory[movable].sum()) or 1.0
+    moves_cost = np.zeros(len(m.cost))
+    for w, c in zip(movable, stay, strict=True):
+        # minimising -(1 + mem / 2 total) per workload that stays: fewest moves, then least memory
+        moves_cost[c] = -(1.0 + 0.5 * memory[w] / total)
+    return Milp(m, x, bin_zone, t_col, moves_cost)
+
+
+def memory_weights(a: Arrays) -> np.ndarray:
+    """Each workload's memory request (the sum of all requests when no resource is memory)."""
+    i = memory_index(a.resources)
+    return a.req.sum(axis=1) if i is None else a.req[:, i]
+
+
+def placement_start(a: Arrays, milp: Milp, moves: list[tuple[int, int]]) -> dict[int, float]:
+    """MILP values of the placement ``moves`` lead to (its ``x`` columns)."""
+    host_of = a.host_of.copy()
+    for w, h in moves:
+        host_of[w] = h
+    host_level = milp.bin_zone is a.host_zone
+    target = host_of if host_level else a.host_zone[host_of]
+    return {c: float(target[w] == b) for (w, b), c in milp.x.items()}
