@@ -75,7 +75,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
             "Refresh the inventory every interval, plan a rebalancing, apply it only with --apply (live "
             "sources, through the journaled applier and its limits, as `govcloud rebalance --apply`), and "
             "serve the cloud's and the loop's metrics at /metrics. A failed refresh keeps the last good "
-            "metrics and counts the error. Stops cleanly on SIGTERM or Ctrl-C. Exit 2 for bad input or "
+            "metrics and counts the error. Stops cleanly on SIGTERM or Ctrl-C (an --apply run in progress "
+            "after its move in flight, left in the journal to resume). Exit 2 for bad input or "
             "when the address cannot be served."
         ),
     )
