@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -161,15 +161,23 @@ def _ensure(found: Any, create: Any) -> Any:
     return found if found is not None else create()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def box_prerequisites(openstack_box: box.BoxEnv, os_conn: Any) -> Iterator[None]:
-    """What the stacks expect of the cloud and the box lacks (see the comment at the top)."""
-    prepare_box(openstack_box, os_conn)
+    """What the stacks expect of the cloud and the box lacks (see the comment at the top), for the
+    engine tests only: the external network and the `dalian` endpoints go again when they are done, so
+    the box's other tests (tests/openstack, same box) see the cloud they expect."""
+    undo = prepare_box(openstack_box, os_conn)
     yield
+    for step in reversed(undo):
+        step()
 
 
-def prepare_box(openstack_box: box.BoxEnv, os_conn: Any, stack_files: tuple[Path, ...] = STACK_FILES) -> None:
-    """Creates what the stacks expect of the cloud and the box lacks (see the comment at the top)."""
+def prepare_box(
+    openstack_box: box.BoxEnv, os_conn: Any, stack_files: tuple[Path, ...] = STACK_FILES
+) -> list[Callable[[], None]]:
+    """Creates what the stacks expect of the cloud and the box lacks (see the comment at the top); the
+    steps that remove the network and endpoints it created (groups and roles stay: others find them)."""
+    undo: list[Callable[[], None]] = []
     identity = os_conn.identity
     groups = sorted(
         {
@@ -189,9 +197,15 @@ def prepare_box(openstack_box: box.BoxEnv, os_conn: Any, stack_files: tuple[Path
     public = network.find_network(EXTERNAL_NETWORK)
     if public is None:
         public = network.create_network(name=EXTERNAL_NETWORK, is_router_external=True, is_shared=False)
-        network.create_subnet(
+        subnet = network.create_subnet(
             network_id=public.id, name=f"{EXTERNAL_NETWORK}-v4", ip_version=4, cidr="198.51.100.0/24"
         )
+
+        def remove_public() -> None:
+            network.delete_subnet(subnet)
+            network.delete_network(public)
+
+        undo.append(remove_public)
     home = openstack_box.region
     for service_type in ("identity", "network"):
         service = next(s for s in identity.services() if s.type == service_type)
@@ -200,9 +214,11 @@ def prepare_box(openstack_box: box.BoxEnv, os_conn: Any, stack_files: tuple[Path
             continue
         for endpoint in existing:
             if endpoint.region_id == home:
-                identity.create_endpoint(
+                created = identity.create_endpoint(
                     service_id=service.id,
                     interface=endpoint.interface,
                     url=endpoint.url,
                     region_id=BACKUP_REGION,
                 )
+                undo.append(lambda e=created: identity.delete_endpoint(e))
+    return undo

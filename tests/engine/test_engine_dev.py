@@ -3,7 +3,8 @@
 The tests run in file order on one deployment (module fixture `dev`): what `up` created is compared
 with what the offline mock preview (`govcloud preview --stack stacks/dev.yaml --json`) lists, read back
 through openstacksdk, previewed and refreshed again without changes, refreshed after an out-of-band
-quota change, and finally not destroyed because of its protected resources.
+quota change, and finally not destroyed because of its protected resources. The fixture then
+unprotects and destroys everything (the box is shared with tests/openstack).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import json
 import subprocess
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -59,7 +61,7 @@ class Deployment:
 
 
 @pytest.fixture(scope="module")
-def dev(pulumi_project: Pulumi, openstack_box: box.BoxEnv, box_prerequisites: None) -> Deployment:
+def dev(pulumi_project: Pulumi, openstack_box: box.BoxEnv, box_prerequisites: None) -> Iterator[Deployment]:
     pulumi = pulumi_project
     pulumi.init_stack(
         "dev",
@@ -70,7 +72,11 @@ def dev(pulumi_project: Pulumi, openstack_box: box.BoxEnv, box_prerequisites: No
     )
     preview = pulumi.run("preview", "--stack", "dev", "--diff")
     up = pulumi.run("up", "--yes", "--skip-preview", "--stack", "dev")
-    return Deployment(pulumi, mock_preview(DEV_STACK), preview, up, pulumi.resources("dev"))
+    yield Deployment(pulumi, mock_preview(DEV_STACK), preview, up, pulumi.resources("dev"))
+    # The box is shared with tests/openstack, which build the dev stack's tenants themselves: what the
+    # engine made goes entirely, protected projects and containers included, once they are unprotected.
+    pulumi.run("state", "unprotect", "--all", "--yes", "--stack", "dev")
+    pulumi.run("destroy", "--yes", "--skip-preview", "--stack", "dev")
 
 
 def test_up_creates_exactly_what_the_mock_preview_lists(dev: Deployment) -> None:
