@@ -18,6 +18,7 @@ import sys
 import tempfile
 import tomllib
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -33,9 +34,14 @@ COMMANDS = (
 )
 
 
+def pyproject() -> dict[str, Any]:
+    """The ``[project]`` table of pyproject.toml."""
+    return tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+
+
 def floor_constraints() -> list[str]:
     """``name==floor`` for every ``name>=floor`` dependency of pyproject.toml."""
-    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    project = pyproject()
     pins = []
     for requirement in project["dependencies"]:
         match = FLOOR.match(requirement)
@@ -45,7 +51,7 @@ def floor_constraints() -> list[str]:
 
 
 def test_every_dependency_has_a_floor() -> None:
-    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    project = pyproject()
     unbounded = [r for r in project["dependencies"] if not (FLOOR.match(r) or "==" in r)]
     assert unbounded == []
     assert "pulumi==3.256" in floor_constraints()
@@ -74,7 +80,7 @@ def floors_venv(tmp_path: Path) -> Path:
     """A virtualenv with the project's dependencies at their floors (not the project itself: this
     checkout runs from its folder). Kept in the cache outside the repository under a hash of the
     dependency list and the Python version, so only a change of the floors installs again."""
-    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    project = pyproject()
     key = hashlib.sha256(
         json.dumps([project["dependencies"], floor_constraints(), sys.version]).encode()
     ).hexdigest()[:16]

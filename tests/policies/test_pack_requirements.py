@@ -7,8 +7,9 @@ from __future__ import annotations
 import ast
 import re
 import sys
-import tomllib
 from pathlib import Path
+
+from tests.test_floors import pyproject
 
 ROOT = Path(__file__).resolve().parents[2]
 PACK = ROOT / "policies"
@@ -82,7 +83,7 @@ def test_the_pack_requires_the_policy_sdk_at_the_project_floor_and_the_distribut
         for line in (PACK / "requirements.txt").read_text(encoding="utf-8").splitlines()
         if line.strip() and not line.startswith("#")
     ]
-    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    project = pyproject()
     sdk = next(r for r in project["dependencies"] if re.match(r"pulumi-policy\b", r))
     assert sdk in lines
     assert "-e .." in lines  # this checkout's distribution: `policies` and `stacks` as packages
