@@ -27,20 +27,20 @@ import yaml
 from rich.console import Console
 from rich.table import Table
 
-from tests.engine.conftest import ROOT, STACK_FILES, Pulumi, box_openstack_config, new_project, prepare_box
+from tests.engine.conftest import (
+    ROOT,
+    STACK_FILES,
+    EngineMissing,
+    Pulumi,
+    box_openstack_config,
+    built_engine,
+    new_project,
+    prepare_box,
+)
 from tests.openstack import openstack_box as box
 from tests.openstack.box_fixtures import _machine_lock
 
 CLASSES = ("general", "important", "core")
-
-
-def engine_bin() -> Path:
-    result = subprocess.run(
-        ["bash", str(ROOT / "tools" / "engine.sh"), "--check"], capture_output=True, text=True, check=False
-    )
-    if result.returncode != 0:
-        raise SystemExit("the Pulumi engine is not built: run `make engine`")
-    return Path(result.stdout.strip().splitlines()[-1])
 
 
 def timed(pulumi: Pulumi, *args: str) -> float:
@@ -107,7 +107,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--stacks", default="dev,prod", help="comma-separated stack names under stacks/")
     parser.add_argument("--tenants", type=int, default=200, help="agencies of the generated stack (0: none)")
     args = parser.parse_args(argv)
-    engine = engine_bin()
+    try:
+        engine = built_engine()
+    except EngineMissing as missing:
+        raise SystemExit(str(missing)) from None
     console = Console()
     table = Table(title="The Pulumi engine on the OpenStack box (wall seconds)")
     for column in ("stack", "resources", "command", "seconds"):

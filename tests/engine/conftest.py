@@ -46,18 +46,29 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.engine)
 
 
-@pytest.fixture(scope="session")
-def engine_bin() -> Path:
-    """The engine's bin directory; fails (never builds, never skips) when it is not built."""
+class EngineMissing(Exception):
+    """`tools/engine.sh --check` found no built engine."""
+
+
+def built_engine() -> Path:
+    """The bin directory of the engine `make engine` built; EngineMissing (never a build) when there is none."""
     result = subprocess.run(
         ["bash", str(ROOT / "tools" / "engine.sh"), "--check"], capture_output=True, text=True, check=False
     )
     if result.returncode != 0:
-        pytest.fail(
-            f"the Pulumi engine is not built ({result.stdout.strip()}): run `make engine`\n{result.stderr}",
-            pytrace=False,
+        raise EngineMissing(
+            f"the Pulumi engine is not built ({result.stdout.strip()}): run `make engine`\n{result.stderr}"
         )
     return Path(result.stdout.strip().splitlines()[-1])
+
+
+@pytest.fixture(scope="session")
+def engine_bin() -> Path:
+    """The engine's bin directory; fails (never builds, never skips) when it is not built."""
+    try:
+        return built_engine()
+    except EngineMissing as missing:
+        pytest.fail(str(missing), pytrace=False)
 
 
 @dataclass
