@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from tests.openstack import box_processes
 from tests.openstack import openstack_box as box
 
 
@@ -23,7 +24,9 @@ def _log_tail_on_failure(request: pytest.FixtureRequest) -> Iterator[None]:
     report = getattr(request.node, "rep_call", None)
     if report is not None and report.failed and "openstack_box" in request.fixturenames:
         env: box.BoxEnv = request.getfixturevalue("openstack_box")
-        request.node.add_report_section("call", "openstack logs", box.all_log_tails(env.directory, 20))
+        request.node.add_report_section(
+            "call", "openstack logs", box_processes.all_log_tails(env.directory, 20)
+        )
 
 
 @pytest.hookimpl(wrapper=True, tryfirst=True)

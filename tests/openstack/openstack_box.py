@@ -8,7 +8,9 @@ service, 127.0.0.1:13306); Swift as two single-replica clusters, regions ``sheny
 with container sync between them. Every service runs under Debian's ``/usr/bin/python3`` in its own process
 group; ``down`` stops exactly the process groups ``up`` recorded in ``DIR/pids.json``.
 
-Usage: ``python3 tests/openstack/openstack_box.py up|down DIR`` (``up`` prints the ``OS_*`` environment).
+Usage, from the repository root: ``python3 -m tests.openstack.openstack_box up|down DIR`` (``up`` prints
+the ``OS_*`` environment). The layout, configuration and process helpers are in ``box_layout``,
+``box_config`` and ``box_processes`` beside it.
 Only the standard library is used here, so the module runs under any Python >= 3.11.
 """
 
@@ -21,600 +23,55 @@ import os
 import pwd
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import textwrap
 import threading
 import time
 import traceback
-import urllib.error
-import urllib.request
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
-from typing import Any
 
-SYSTEM_PYTHON = "/usr/bin/python3"
-COMMON_DIR = Path(os.environ.get("GOVCLOUD_OPENSTACK_COMMON", "/var/lib/govcloud-openstack/common"))
-INSTALL_SCRIPT = Path(__file__).with_name("install.sh")
-
-REGION = "shenyang"
-PASSWORD = "govcloud-box"
-HOST = "127.0.0.1"
-PORTS = {
-    "keystone": 5000,
-    "placement": 8778,
-    "glance": 9292,
-    "neutron": 9696,
-    "cinder": 8776,
-    "nova": 8774,
-    "rabbitmq": 5672,
-    "epmd": 4369,
-    "mariadb": 13306,
-}
-# Swift: one single-replica cluster per region, each a proxy and account/container/object servers.
-SWIFT_REGIONS = ("shenyang", "dalian")
-SWIFT_PORTS = {
-    "shenyang": {"proxy": 8080, "object": 6200, "container": 6201, "account": 6202},
-    "dalian": {"proxy": 8081, "object": 6210, "container": 6211, "account": 6212},
-}
-SWIFT_SERVERS = ("account", "container", "object")
-SYNC_REALM = "govcloud"
-"""The container-sync realm; the Pulumi program's default ``syncRealm``."""
-SYNC_INTERVAL = 1.0
-# compute host -> availability zone; the zones are the dev stack's primary-region zones.
-COMPUTES = {"compute1": "sy-az1", "compute2": "sy-az2", "compute3": "sy-az3"}
-# cinder-volume backend -> its storage availability zone: Cinder's fake driver (volumes are rows, no
-# disks), two zones named like the compute zones so the audit's volume residency can be tried.
-VOLUME_BACKENDS = {"store1": "sy-az1", "store3": "sy-az3"}
-SERVICE_USERS = ("nova", "placement", "neutron", "glance", "cinder", "swift")
-READY_TIMEOUT = 180.0
-
-
-class BoxError(RuntimeError):
-    """The box could not be brought up; the message carries the failing service's log tail."""
-
-
-@dataclass(frozen=True)
-class BoxEnv:
-    """How to reach a running box: the admin credentials as ``OS_*`` variables."""
-
-    directory: Path
-    auth_url: str
-    region: str
-    computes: Mapping[str, str]
-    timings: Mapping[str, float] = field(default_factory=dict)
-
-    @property
-    def environ(self) -> dict[str, str]:
-        return {
-            "OS_AUTH_URL": self.auth_url,
-            "OS_USERNAME": "admin",
-            "OS_PASSWORD": PASSWORD,
-            "OS_PROJECT_NAME": "admin",
-            "OS_USER_DOMAIN_NAME": "Default",
-            "OS_PROJECT_DOMAIN_NAME": "Default",
-            "OS_REGION_NAME": self.region,
-            "OS_IDENTITY_API_VERSION": "3",
-            "OS_INTERFACE": "public",
-        }
-
-    def connect(self, **overrides: str) -> Any:
-        """An openstacksdk connection as the admin (or another user/project via ``overrides``)."""
-        import openstack  # only where openstacksdk is installed (the tests' venv)
-
-        settings = {
-            "auth_url": self.auth_url,
-            "username": "admin",
-            "password": PASSWORD,
-            "project_name": "admin",
-            "user_domain_name": "Default",
-            "project_domain_name": "Default",
-            "region_name": self.region,
-            **overrides,
-        }
-        return openstack.connect(**settings)
-
-
-# ---------------------------------------------------------------------------------------------
-# Processes
-
-
-class _Processes:
-    """Starts services in their own process groups and records their PIDs as they start."""
-
-    def __init__(self, directory: Path) -> None:
-        self.directory = directory
-        self.logs = directory / "log"
-        self.pidfile = directory / "pids.json"
-        self._lock = threading.Lock()
-        self.started: dict[str, subprocess.Popen[bytes]] = {}
-
-    def start(self, name: str, argv: Sequence[str], env: Mapping[str, str] | None = None) -> None:
-        log = (self.logs / f"{name}.log").open("ab")
-        proc = subprocess.Popen(
-            list(argv),
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-            env={**os.environ, **(env or {})},
-            cwd=self.directory,
-            start_new_session=True,
-        )
-        log.close()
-        with self._lock:
-            self.started[name] = proc
-            pids = json.loads(self.pidfile.read_text()) if self.pidfile.exists() else {}
-            pids[name] = proc.pid
-            self.pidfile.write_text(json.dumps(pids, indent=1))
-
-    def run(self, name: str, argv: Sequence[str], env: Mapping[str, str] | None = None) -> None:
-        """Runs a one-shot setup command to completion; its output goes to ``log/NAME.log``."""
-        with (self.logs / f"{name}.log").open("ab") as log:
-            done = subprocess.run(
-                list(argv),
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                stdin=subprocess.DEVNULL,
-                env={**os.environ, **(env or {})},
-                cwd=self.directory,
-                check=False,
-            )
-        if done.returncode != 0:
-            raise BoxError(f"{name} exited with {done.returncode}\n{log_tail(self.logs / f'{name}.log')}")
-
-    def check_alive(self, name: str) -> None:
-        proc = self.started[name]
-        if proc.poll() is not None:
-            raise BoxError(f"{name} exited with {proc.returncode}\n{log_tail(self.logs / f'{name}.log')}")
-
-
-def log_tail(path: Path, lines: int = 40) -> str:
-    """The last lines of a service log, for error messages."""
-    try:
-        text = path.read_text(errors="replace")
-    except FileNotFoundError:
-        return f"({path} missing)"
-    return f"--- tail of {path} ---\n" + "\n".join(text.splitlines()[-lines:])
-
-
-def all_log_tails(directory: Path, lines: int = 15) -> str:
-    logs = sorted((directory / "log").glob("*.log"))
-    return "\n".join(log_tail(p, lines) for p in logs)
-
-
-def py_entry(target: str, *args: str) -> list[str]:
-    """argv running ``module:function`` under Debian's Python as if it were a console script."""
-    module, func = target.split(":")
-    code = f"import sys; from {module} import {func} as m; sys.argv[0] = {func!r}; sys.exit(m())"
-    return [SYSTEM_PYTHON, "-c", code, *args]
-
-
-def wait_for(what: str, probe: Callable[[], bool], alive: Callable[[], None], timeout: float) -> None:
-    """Polls ``probe`` until true; ``alive`` raises when the service behind it died meanwhile."""
-    deadline = time.monotonic() + timeout
-    delay = 0.1
-    while True:
-        alive()
-        if probe():
-            return
-        if time.monotonic() > deadline:
-            raise BoxError(f"{what} not ready after {timeout:.0f} s")
-        time.sleep(delay)
-        delay = min(delay * 1.5, 1.0)
-
-
-def http_answers(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(url, timeout=5):
-            return True
-    except urllib.error.HTTPError as error:
-        return error.code < 500
-    except (OSError, urllib.error.URLError):
-        return False
-
-
-def port_open(port: int) -> bool:
-    with socket.socket() as sock:
-        sock.settimeout(1)
-        return sock.connect_ex((HOST, port)) == 0
-
-
-def mariadb_daemon() -> str:
-    """Debian's MariaDB server binary (``mariadbd``, ``mysqld`` on older packages)."""
-    for name in ("mariadbd", "mysqld"):
-        for found in (shutil.which(name), f"/usr/sbin/{name}"):
-            if found and os.access(found, os.X_OK):
-                return found
-    raise BoxError(f"MariaDB server not installed: run {INSTALL_SCRIPT} first")
-
-
-# ---------------------------------------------------------------------------------------------
-# Minimal Keystone / Nova REST client (stdlib only)
-
-
-class _Rest:
-    def __init__(self, auth_url: str) -> None:
-        self.auth_url = auth_url
-        self._token: str | None = None
-        self.catalog: list[dict[str, object]] = []
-
-    def token(self) -> str:
-        if self._token is None:
-            body = {
-                "auth": {
-                    "identity": {
-                        "methods": ["password"],
-                        "password": {
-                            "user": {"name": "admin", "domain": {"id": "default"}, "password": PASSWORD}
-                        },
-                    },
-                    "scope": {"project": {"name": "admin", "domain": {"id": "default"}}},
-                }
-            }
-            req = urllib.request.Request(
-                f"{self.auth_url}/auth/tokens",
-                data=json.dumps(body).encode(),
-                headers={"Content-Type": "application/json"},
-                method="POST",
-            )
-            with urllib.request.urlopen(req, timeout=30) as resp:
-                self._token = resp.headers["X-Subject-Token"]
-                self.catalog = json.loads(resp.read())["token"].get("catalog", [])
-        return self._token
-
-    def call(
-        self, method: str, url: str, body: object | None = None, headers: Mapping[str, str] | None = None
-    ) -> dict[str, object]:
-        req = urllib.request.Request(
-            url,
-            data=None if body is None else json.dumps(body).encode(),
-            headers={"Content-Type": "application/json", "X-Auth-Token": self.token(), **(headers or {})},
-            method=method,
-        )
-        with urllib.request.urlopen(req, timeout=60) as resp:
-            data = resp.read()
-        return json.loads(data) if data else {}
-
-
-# ---------------------------------------------------------------------------------------------
-# Configuration
-
-
-def _ini(sections: Mapping[str, Mapping[str, object]]) -> str:
-    out: list[str] = []
-    for section, values in sections.items():
-        out.append(f"[{section}]")
-        out.extend(f"{key} = {value}" for key, value in values.items())
-        out.append("")
-    return "\n".join(out)
-
-
-def _authtoken(user: str) -> dict[str, object]:
-    return {
-        "www_authenticate_uri": f"http://{HOST}:{PORTS['keystone']}/v3",
-        "auth_url": f"http://{HOST}:{PORTS['keystone']}/v3",
-        "auth_type": "password",
-        "username": user,
-        "password": PASSWORD,
-        "project_name": "service",
-        "user_domain_name": "Default",
-        "project_domain_name": "Default",
-        "region_name": REGION,
-    }
-
-
-def _client_auth(user: str) -> dict[str, object]:
-    auth = _authtoken(user)
-    del auth["www_authenticate_uri"]
-    return {**auth, "valid_interfaces": "public"}
-
-
-DATABASES = ("keystone", "placement", "glance", "neutron", "cinder", "nova_api", "nova", "nova_cell0")
-DB_USER = "govcloud"
-
-
-def _db(directory: Path, name: str) -> str:
-    """The SQLAlchemy URL of service database ``name`` on the box's MariaDB (row locks, real MVCC)."""
-    del directory  # one server per box; the argument keeps the call sites' shape
-    return f"mysql+pymysql://{DB_USER}:{PASSWORD}@{HOST}:{PORTS['mariadb']}/{name}?charset=utf8"
-
-
-def write_configs(d: Path) -> None:
-    etc = d / "etc"
-    share = COMMON_DIR / "usr" / "share"
-    for sub in ("log", "data", "etc", "lock", "state", "images", "keystone"):
-        (d / sub).mkdir(parents=True, exist_ok=True)
-    lock = {"lock_path": d / "lock"}
-    rabbit = f"rabbit://guest:guest@{HOST}:{PORTS['rabbitmq']}/"
-
-    (etc / "keystone.conf").write_text(
-        _ini(
-            {
-                "DEFAULT": {"use_stderr": "true"},
-                "database": {"connection": _db(d, "keystone")},
-                "token": {"provider": "fernet"},
-                "fernet_tokens": {"key_repository": d / "keystone" / "fernet-keys"},
-                "fernet_receipts": {"key_repository": d / "keystone" / "fernet-keys"},
-                "credential": {"key_repository": d / "keystone" / "credential-keys"},
-            }
-        )
-    )
-    (etc / "placement.conf").write_text(
-        _ini(
-            {
-                "DEFAULT": {"use_stderr": "true"},
-                "api": {"auth_strategy": "keystone"},
-                "placement_database": {"connection": _db(d, "placement")},
-                "keystone_authtoken": _authtoken("placement"),
-            }
-        )
-    )
-    (etc / "glance-api.conf").write_text(
-        _ini(
-            {
-                "DEFAULT": {
-                    "bind_host": HOST,
-                    "bind_port": PORTS["glance"],
-                    "workers": 1,
-                    "enabled_backends": "fs:file",
-                    "use_stderr": "true",
-                },
-                "database": {"connection": _db(d, "glance")},
-                "keystone_authtoken": _authtoken("glance"),
-                "paste_deploy": {
-                    "flavor": "keystone",
-                    "config_file": share / "glance-common" / "glance-api-paste.ini",
-                },
-                "glance_store": {"default_backend": "fs"},
-                "fs": {"filesystem_store_datadir": d / "images"},
-                "os_glance_staging_store": {"filesystem_store_datadir": d / "state" / "glance-staging"},
-                "os_glance_tasks_store": {"filesystem_store_datadir": d / "state" / "glance-tasks"},
-                "oslo_concurrency": lock,
-            }
-        )
-    )
-    (etc / "neutron.conf").write_text(
-        _ini(
-            {
-                "DEFAULT": {
-                    "bind_host": HOST,
-                    "bind_port": PORTS["neutron"],
-                    "core_plugin": "ml2",
-                    "service_plugins": "router",
-                    "api_workers": 1,
-                    "rpc_workers": 0,
-                    "rpc_state_report_workers": 0,
-                    "transport_url": "fake://",
-                    "auth_strategy": "keystone",
-                    "api_paste_config": share / "neutron-common" / "api-paste.ini",
-                    "allow_overlapping_ips": "true",
-                    "notify_nova_on_port_status_changes": "false",
-                    "notify_nova_on_port_data_changes": "false",
-                    "state_path": d / "state",
-                    "use_stderr": "true",
-                },
-                "database": {"connection": _db(d, "neutron")},
-                "keystone_authtoken": _authtoken("neutron"),
-                "ml2": {
-                    "type_drivers": "flat,vxlan",
-                    "tenant_network_types": "vxlan",
-                    "mechanism_drivers": "",
-                    "extension_drivers": "port_security",
-                },
-                "ml2_type_vxlan": {"vni_ranges": "1:1000"},
-                "oslo_concurrency": lock,
-            }
-        )
-    )
-    (etc / "cinder.conf").write_text(
-        _ini(
-            {
-                "DEFAULT": {
-                    "osapi_volume_listen": HOST,
-                    "osapi_volume_listen_port": PORTS["cinder"],
-                    "osapi_volume_workers": 1,
-                    "auth_strategy": "keystone",
-                    "transport_url": rabbit,
-                    "api_paste_config": share / "cinder-common" / "api-paste.ini",
-                    "state_path": d / "state",
-                    "use_stderr": "true",
-                    "enabled_backends": ",".join(VOLUME_BACKENDS),
-                    # A volume created without a zone lands in the first backend's zone.
-                    "default_availability_zone": next(iter(VOLUME_BACKENDS.values())),
-                },
-                "database": {"connection": _db(d, "cinder")},
-                "keystone_authtoken": _authtoken("cinder"),
-                "oslo_concurrency": lock,
-                **{
-                    backend: {
-                        "volume_driver": "cinder.tests.fake_driver.FakeLoggingVolumeDriver",
-                        "volume_backend_name": backend,
-                        "backend_availability_zone": zone,
-                    }
-                    for backend, zone in VOLUME_BACKENDS.items()
-                },
-            }
-        )
-    )
-    (etc / "nova.conf").write_text(
-        _ini(
-            {
-                "DEFAULT": {
-                    "transport_url": rabbit,
-                    # A FakeDriver with a realistic size (10 vCPU, 8 GiB) instead of the default 1000 vCPU.
-                    "compute_driver": "fake.MediumFakeDriver",
-                    "cpu_allocation_ratio": 4.0,
-                    "ram_allocation_ratio": 1.0,
-                    "reserved_host_memory_mb": 0,
-                    "state_path": d / "state" / "nova",
-                    "enabled_apis": "osapi_compute",
-                    "osapi_compute_listen": HOST,
-                    "osapi_compute_listen_port": PORTS["nova"],
-                    "osapi_compute_workers": 1,
-                    "my_ip": HOST,
-                    "use_stderr": "true",
-                    "heal_instance_info_cache_interval": -1,
-                },
-                "api": {"auth_strategy": "keystone"},
-                "wsgi": {"api_paste_config": share / "nova-common" / "api-paste.ini"},
-                "api_database": {"connection": _db(d, "nova_api")},
-                "database": {"connection": _db(d, "nova")},
-                "keystone_authtoken": _authtoken("nova"),
-                "placement": _client_auth("placement"),
-                "neutron": _client_auth("neutron"),
-                "glance": {"region_name": REGION, "valid_interfaces": "public"},
-                "cinder": {"os_region_name": REGION},
-                "conductor": {"workers": 1},
-                "scheduler": {"workers": 1, "discover_hosts_in_cells_interval": -1},
-                "filter_scheduler": {
-                    "enabled_filters": "AvailabilityZoneFilter,ComputeFilter,"
-                    "ServerGroupAntiAffinityFilter,ServerGroupAffinityFilter"
-                },
-                "oslo_concurrency": lock,
-                "oslo_messaging_notifications": {"driver": "noop"},
-                "vnc": {"enabled": "false"},
-                "os_vif_ovs": {},
-            }
-        )
-    )
-    for host in COMPUTES:
-        (etc / f"{host}.conf").write_text(
-            _ini({"DEFAULT": {"host": host, "instances_path": d / "state" / host}})
-        )
-    (etc / "nova_cell0_url").write_text(_db(d, "nova_cell0"))
-
-
-def _swift_dir(d: Path, region: str) -> Path:
-    return d / "swift" / region
-
-
-def write_swift_configs(d: Path) -> None:
-    """Per region: swift.conf with its own hash salts, server/proxy/sync configs, the shared realms."""
-    realm_key = base64.urlsafe_b64encode(os.urandom(24)).decode()
-    clusters = {f"cluster_{r}": f"http://{HOST}:{SWIFT_PORTS[r]['proxy']}/v1/" for r in SWIFT_REGIONS}
-    for region in SWIFT_REGIONS:
-        sd = _swift_dir(d, region)
-        ports = SWIFT_PORTS[region]
-        for sub in ("srv/sda1", "cache", "run"):
-            (sd / sub).mkdir(parents=True, exist_ok=True)
-        (sd / "swift.conf").write_text(
-            _ini(
-                {
-                    "swift-hash": {
-                        "swift_hash_path_prefix": os.urandom(8).hex(),
-                        "swift_hash_path_suffix": os.urandom(8).hex(),
-                    },
-                    "storage-policy:0": {"name": "Policy-0", "default": "yes"},
-                }
-            )
-        )
-        (sd / "container-sync-realms.conf").write_text(
-            _ini({"DEFAULT": {"mtime_check_interval": 300}, SYNC_REALM: {"key": realm_key, **clusters}})
-        )
-        common = {
-            "swift_dir": sd,
-            "devices": sd / "srv",
-            "mount_check": "false",
-            "bind_ip": HOST,
-            "workers": 0,
-            "recon_cache_path": sd / "cache",
-            "log_name": f"swift-{region}",
-            # Swift drops privileges to "swift" by default; servers and sync daemon share one user.
-            "user": pwd.getpwuid(os.getuid()).pw_name,
-        }
-        for server in SWIFT_SERVERS:
-            sections: dict[str, dict[str, object]] = {
-                "DEFAULT": {**common, "bind_port": ports[server]},
-                "pipeline:main": {"pipeline": f"{server}-server"},
-                f"app:{server}-server": {"use": f"egg:swift#{server}"},
-            }
-            if server == "container":
-                sections["container-sync"] = {
-                    "interval": SYNC_INTERVAL,
-                    "internal_client_conf_path": sd / "internal-client.conf",
-                }
-            (sd / f"{server}-server.conf").write_text(_ini(sections))
-        (sd / "internal-client.conf").write_text(
-            _ini(
-                {
-                    "DEFAULT": {"swift_dir": sd, "user": common["user"]},
-                    "pipeline:main": {"pipeline": "catch_errors proxy-logging symlink proxy-server"},
-                    "app:proxy-server": {"use": "egg:swift#proxy", "account_autocreate": "true"},
-                    "filter:symlink": {"use": "egg:swift#symlink"},
-                    "filter:proxy-logging": {"use": "egg:swift#proxy_logging"},
-                    "filter:catch_errors": {"use": "egg:swift#catch_errors"},
-                }
-            )
-        )
-        # container_sync sits before auth so that a peer's signed sync request passes without a token.
-        pipeline = (
-            "catch_errors gatekeeper healthcheck proxy-logging listing_formats container_sync "
-            "authtoken keystoneauth copy container_quotas account_quotas versioned_writes symlink "
-            "proxy-logging proxy-server"
-        )
-        (sd / "proxy-server.conf").write_text(
-            _ini(
-                {
-                    "DEFAULT": {**common, "bind_port": ports["proxy"]},
-                    "pipeline:main": {"pipeline": pipeline},
-                    "app:proxy-server": {"use": "egg:swift#proxy", "account_autocreate": "true"},
-                    "filter:catch_errors": {"use": "egg:swift#catch_errors"},
-                    "filter:gatekeeper": {"use": "egg:swift#gatekeeper"},
-                    "filter:healthcheck": {"use": "egg:swift#healthcheck"},
-                    "filter:proxy-logging": {"use": "egg:swift#proxy_logging"},
-                    "filter:listing_formats": {"use": "egg:swift#listing_formats"},
-                    "filter:container_sync": {"use": "egg:swift#container_sync"},
-                    "filter:authtoken": {
-                        "paste.filter_factory": "keystonemiddleware.auth_token:filter_factory",
-                        "delay_auth_decision": "true",
-                        **_authtoken("swift"),
-                    },
-                    "filter:keystoneauth": {
-                        "use": "egg:swift#keystoneauth",
-                        "operator_roles": "admin, member",
-                        "reseller_admin_role": "ResellerAdmin",
-                    },
-                    "filter:copy": {"use": "egg:swift#copy"},
-                    "filter:container_quotas": {"use": "egg:swift#container_quotas"},
-                    "filter:account_quotas": {"use": "egg:swift#account_quotas"},
-                    "filter:versioned_writes": {
-                        "use": "egg:swift#versioned_writes",
-                        "allow_versioned_writes": "true",
-                        "allow_object_versioning": "true",
-                    },
-                    "filter:symlink": {"use": "egg:swift#symlink"},
-                }
-            )
-        )
-
-
-_BUILD_RINGS = """
-import sys
-from swift.common.ring import RingBuilder
-host, swift_dir, ports = sys.argv[1], sys.argv[2], sys.argv[3:]
-for kind, port in zip(("account", "container", "object"), ports):
-    builder = RingBuilder(part_power=6, replicas=1, min_part_hours=0)
-    builder.add_dev({"id": 0, "region": 1, "zone": 1, "ip": host, "port": int(port),
-                     "device": "sda1", "weight": 100.0})
-    builder.rebalance()
-    builder.get_ring().save(f"{swift_dir}/{kind}.ring.gz")
-"""
-
-
-def swift_entry(swift_dir: Path, body: str) -> list[str]:
-    """argv running ``body`` under Debian's Python with Swift pointed at ``swift_dir``."""
-    code = (
-        f"import sys\nfrom swift.common.utils import set_swift_dir\nset_swift_dir({str(swift_dir)!r})\n{body}"
-    )
-    return [SYSTEM_PYTHON, "-c", code]
-
-
-# ---------------------------------------------------------------------------------------------
-# Bring-up
+from tests.openstack.box_config import (
+    BUILD_RINGS,
+    database_url,
+    swift_dir,
+    swift_entry,
+    write_configs,
+    write_swift_configs,
+)
+from tests.openstack.box_layout import (
+    COMMON_DIR,
+    COMPUTES,
+    DATABASES,
+    DB_USER,
+    HOST,
+    INSTALL_SCRIPT,
+    PASSWORD,
+    PORTS,
+    READY_TIMEOUT,
+    REGION,
+    SERVICE_USERS,
+    SWIFT_PORTS,
+    SWIFT_REGIONS,
+    SWIFT_SERVERS,
+    SYSTEM_PYTHON,
+    VOLUME_BACKENDS,
+    BoxEnv,
+    BoxError,
+)
+from tests.openstack.box_processes import (
+    Processes,
+    RestClient,
+    all_log_tails,
+    http_answers,
+    mariadb_daemon,
+    port_open,
+    py_entry,
+    wait_for,
+)
 
 
 class Box:
@@ -623,9 +80,9 @@ class Box:
     def __init__(self, directory: Path) -> None:
         self.d = directory
         self.etc = directory / "etc"
-        self.procs = _Processes(directory)
+        self.procs = Processes(directory)
         self.auth_url = f"http://{HOST}:{PORTS['keystone']}/v3"
-        self.rest = _Rest(self.auth_url)
+        self.rest = RestClient(self.auth_url)
         self.timings: dict[str, float] = {}
         self._t0 = time.monotonic()
 
@@ -882,7 +339,7 @@ class Box:
             f"""
             import sqlalchemy
             from neutron.db.migration.models import head
-            engine = sqlalchemy.create_engine({_db(self.d, "neutron")!r})
+            engine = sqlalchemy.create_engine({database_url(self.d, "neutron")!r})
             head.get_metadata().create_all(engine)
             """
         )
@@ -930,11 +387,11 @@ class Box:
         """Both regions' clusters: rings, servers, proxy and a container-sync daemon each."""
         waits: list[tuple[str, Callable[[], bool], str]] = []
         for region in SWIFT_REGIONS:
-            sd = _swift_dir(self.d, region)
+            sd = swift_dir(self.d, region)
             ports = SWIFT_PORTS[region]
             self.procs.run(
                 f"swift-{region}-setup",
-                [SYSTEM_PYTHON, "-c", _BUILD_RINGS, HOST, str(sd), *(str(ports[k]) for k in SWIFT_SERVERS)],
+                [SYSTEM_PYTHON, "-c", BUILD_RINGS, HOST, str(sd), *(str(ports[k]) for k in SWIFT_SERVERS)],
             )
             for server in (*SWIFT_SERVERS, "proxy"):
                 conf = str(sd / f"{server}-server.conf")
@@ -1059,7 +516,7 @@ class Box:
         if busy:
             raise BoxError(
                 f"ports already in use: {', '.join(busy)}; is a box from an earlier run still up? "
-                f"stop it with: python3 {Path(__file__).name} down ITS_DIR"
+                "stop it with: python3 -m tests.openstack.openstack_box down ITS_DIR"
             )
         write_configs(self.d)
         write_swift_configs(self.d)
@@ -1160,7 +617,7 @@ def ensure_installed() -> None:
 
 def main(argv: Sequence[str]) -> int:
     if len(argv) != 2 or argv[0] not in ("up", "down"):
-        print("usage: openstack_box.py up|down DIR", file=sys.stderr)
+        print("usage: python3 -m tests.openstack.openstack_box up|down DIR", file=sys.stderr)
         return 2
     directory = Path(argv[1]).resolve()
     if argv[0] == "down":

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.openstack import box_config, box_layout, box_processes
 from tests.openstack import openstack_box as box
 
 pytestmark = pytest.mark.openstack
@@ -49,12 +50,12 @@ def test_mariadb_serves_every_service_database_and_down_stops_it(
         client = shutil.which("mariadb") or shutil.which("mysql")
         assert client is not None
         listed = subprocess.run(
-            [client, "--no-defaults", f"-h{box.HOST}", f"-P{box.PORTS['mariadb']}", f"-u{box.DB_USER}",
+            [client, "--no-defaults", f"-h{box.HOST}", f"-P{box.PORTS['mariadb']}", f"-u{box_layout.DB_USER}",
              f"-p{box.PASSWORD}", "-N", "-e", "SHOW DATABASES"],
             capture_output=True, text=True, check=True, timeout=30,
         )  # fmt: skip
-        assert set(box.DATABASES) <= set(listed.stdout.split())
-        url = box._db(tmp_path, "nova")
+        assert set(box_layout.DATABASES) <= set(listed.stdout.split())
+        url = box_config.database_url(tmp_path, "nova")
         assert url.startswith("mysql+pymysql://") and url.endswith(
             f":{box.PORTS['mariadb']}/nova?charset=utf8"
         )
@@ -62,11 +63,11 @@ def test_mariadb_serves_every_service_database_and_down_stops_it(
         box.down(tmp_path)
     assert not _group_alive(pids["mariadb"])
     assert not (tmp_path / "pids.json").exists()
-    assert not box.port_open(box.PORTS["mariadb"])
+    assert not box_processes.port_open(box.PORTS["mariadb"])
 
 
 def test_service_configs_point_at_mariadb(tmp_path: Path) -> None:
-    box.write_configs(tmp_path)
+    box_config.write_configs(tmp_path)
     for conf in (
         "keystone.conf",
         "placement.conf",

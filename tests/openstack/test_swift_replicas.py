@@ -25,6 +25,7 @@ import pytest
 from infra.cloud import CloudOptions, build_cloud
 from infra.preview import MASK, Preview, RecordedResource, run_mocked
 from stacks import load_stack
+from tests.openstack import box_layout
 from tests.openstack import openstack_box as box
 
 pytestmark = pytest.mark.openstack
@@ -179,7 +180,11 @@ def create_chain(
 def test_program_declares_the_regions_the_box_runs(chain: Chain) -> None:
     assert chain.primary.region == box.SWIFT_REGIONS[0] and chain.replica.region == box.SWIFT_REGIONS[1]
     realm, cluster, _, target = chain.primary.inputs["containerSyncTo"].removeprefix("//").split("/")
-    assert (realm, cluster, target) == (box.SYNC_REALM, chain.replica.region, chain.replica.inputs["name"])
+    assert (realm, cluster, target) == (
+        box_layout.SYNC_REALM,
+        chain.replica.region,
+        chain.replica.inputs["name"],
+    )
     assert "containerSyncTo" not in chain.replica.inputs, "the last link of the chain syncs nowhere"
 
 
