@@ -29,6 +29,7 @@ class PlacementState:
         self.zone_cap = a.zone_cap
         self.has = self.zone_cap > 0
         self.inv_cap = np.divide(1.0, self.zone_cap, out=np.zeros_like(self.zone_cap), where=self.has)
+        self.holes = not self.has.all()  # some zone lacks a resource: utilization has NaN there
         self.cap_tol = a.host_cap + TOLERANCE * np.maximum(1.0, a.host_cap)
         self.quota_tol = a.quota + TOLERANCE * np.maximum(1.0, np.where(np.isinf(a.quota), 1.0, a.quota))
         self.moved = np.zeros(len(a.workloads), dtype=bool)
@@ -84,6 +85,16 @@ class PlacementState:
             taken = self.group_hosts[g]
             ok &= np.array([taken[int(h)] == 0 for h in hosts], dtype=bool)
         return ok
+
+    def may_take(self, w: int, h: int) -> bool:
+        """Whether host ``h`` may receive ``w`` now: ``h in fitting_hosts(w, zone of h)`` in O(R)."""
+        a = self.a
+        if h == self.host_of[w] or not self.receiving[h]:
+            return False
+        if not np.logical_and.reduce(self.free[h] >= a.req[w]):
+            return False
+        g = a.group[w]
+        return g < 0 or self.group_hosts[g][h] == 0
 
     def fitting_hosts(self, w: int, z: int) -> np.ndarray:
         """Hosts of zone ``z`` that may receive ``w`` now."""
@@ -148,9 +159,10 @@ class PlacementState:
         self.free[old] += need
         self.free[h] -= need
         for host in (old, h):
-            self.receiving[host] = a.schedulable[host] and bool(np.all(self.free[host] >= 0))
-        self.zone_load[src] -= a.balance[w]
-        self.zone_load[dst] += a.balance[w]
+            self.receiving[host] = a.schedulable[host] and self.free[host].min(initial=0.0) >= 0
+        weight = a.balance[w]
+        self.zone_load[src] -= weight
+        self.zone_load[dst] += weight
         t = a.tenant[w]
         if t >= 0:
             self.tenant_use[t, src] -= need

@@ -59,13 +59,16 @@ class Extremes:
         return self._other(self.top, self.top_v, s, d), self._other(self.bottom, self.bottom_v, s, d)
 
 
-def extreme_zones(u: np.ndarray, imb: float) -> np.ndarray:
-    """(Z,) bool: the zones at the maximum or minimum of a resource whose spread is the imbalance."""
+def extreme_zones(
+    u: np.ndarray, imb: float, hi: np.ndarray | None = None, lo: np.ndarray | None = None
+) -> np.ndarray:
+    """(Z,) bool: the zones at the maximum or minimum of a resource whose spread is the imbalance
+    (``hi`` / ``lo``: the per-resource extremes of ``u``, when the caller has them)."""
     out = np.zeros(u.shape[0], dtype=bool)
     if u.size == 0 or imb <= EPS:
         return out
-    hi = np.fmax.reduce(u, axis=0)
-    lo = np.fmin.reduce(u, axis=0)
+    hi = np.fmax.reduce(u, axis=0) if hi is None else hi
+    lo = np.fmin.reduce(u, axis=0) if lo is None else lo
     spread = np.nan_to_num(hi - lo, nan=0.0)
     for r in np.flatnonzero(spread >= imb - EPS):
         col = u[:, r]
