@@ -70,6 +70,8 @@ def compile_columns(
     t_index[None] = -1
     tenant = np.fromiter(map(t_index.__getitem__, owners), np.int64, n_w)
     grouped = tuple(i for i, w in enumerate(workloads) if w.group is not None)
+    for column in (host, req, named, tenant):
+        column.flags.writeable = False  # shared by every user of the inventory
     return Columns(tuple(resources), tenants, host, req, named, tenant, grouped)
 
 

@@ -81,7 +81,14 @@ class SafetyState:
                     groups.add(w.group)
         if not self._moved_to:  # the inventory's own placement: summed on its columns
             self._index_columns(hosts, tenant_zones, groups)
-            return
+        else:
+            self._index_loop(hosts, tenant_zones, groups)
+
+    def _index_loop(
+        self, hosts: set[str] | None, tenant_zones: set[tuple[str, str]] | None, groups: set[str] | None
+    ) -> None:
+        """:meth:`_index` for any placement: one pass over the workloads."""
+        inv = self.inv
         # Plain dicts in the loop (this pass sees every workload), Counters once summed.
         loads: dict[str, dict[str, float]] = {h: {} for h in hosts or ()}
         uses: dict[tuple[str, str], dict[str, float]] = {k: {} for k in tenant_zones or ()}

@@ -90,8 +90,8 @@ def to_arrays(inv: Inventory, usage: Mapping[str, Mapping[str, float]] | None = 
 
     n_w, n_r, n_z = len(inv.workloads), len(resources), len(zones)
     cols = inv.columns  # one pass over the workloads, shared with the safety gate
-    req = cols.req.copy()
-    host_of = cols.host.copy()
+    req = cols.req  # read-only, shared with the inventory
+    host_of = cols.host
     movable = np.fromiter((w.movable for w in inv.workloads), dtype=bool, count=n_w)
     allowed = np.ones((n_w, n_z), dtype=bool)
     limits: dict[frozenset[str], list[int]] = {}

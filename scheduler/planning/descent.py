@@ -150,8 +150,9 @@ class Descent:
         free = a.movable & ~s.moved
         pairs = zone_pairs(u, self.ubar, BATCH_PARTNERS)
         movers = np.flatnonzero(free)
-        order = np.argsort(zone_now[movers], kind="stable")  # zone by zone, in index order within
-        cut = np.searchsorted(zone_now[movers][order], np.arange(len(a.zones) + 1))
+        zones = zone_now[movers].astype(np.int32 if len(a.zones) >= 2**15 else np.int16)  # (radix sort)
+        order = np.argsort(zones, kind="stable")  # zone by zone, in index order within
+        cut = np.searchsorted(zones[order], np.arange(len(a.zones) + 1))
         by_zone = {z: movers[order[cut[z] : cut[z + 1]]] for z in {p for pair in pairs for p in pair}}
         per_pair = min(PER_PAIR, max(PER_PAIR_MIN, 2 * int(free.sum()) // max(1, len(pairs))))
         # misses allowed per pair: PAIR_PATIENCE, less when there are many pairs (bounded per round)
@@ -203,7 +204,7 @@ class Descent:
             dev[np.isnan(dev)] = 0.0
         self.key = (float(spread.max()), float(dev.sum()))
         self.dev2 = dev.sum(axis=1)
-        self.ext = extreme_zones(u, self.key[0], hi, lo)
+        self.ext = extreme_zones(u, self.key[0], hi, lo, spread)
 
     def _improves(self, w: int, dst: int, src: int) -> bool:
         """Whether moving ``w`` from zone ``src`` to zone ``dst`` improves the objective now."""

@@ -60,16 +60,22 @@ class Extremes:
 
 
 def extreme_zones(
-    u: np.ndarray, imb: float, hi: np.ndarray | None = None, lo: np.ndarray | None = None
+    u: np.ndarray,
+    imb: float,
+    hi: np.ndarray | None = None,
+    lo: np.ndarray | None = None,
+    spread: np.ndarray | None = None,
 ) -> np.ndarray:
     """(Z,) bool: the zones at the maximum or minimum of a resource whose spread is the imbalance
-    (``hi`` / ``lo``: the per-resource extremes of ``u``, when the caller has them)."""
+    (``hi``, ``lo``, ``spread``: the per-resource extremes of ``u`` and their gap with NaN as 0, when
+    the caller has them)."""
     out = np.zeros(u.shape[0], dtype=bool)
     if u.size == 0 or imb <= EPS:
         return out
-    hi = np.fmax.reduce(u, axis=0) if hi is None else hi
-    lo = np.fmin.reduce(u, axis=0) if lo is None else lo
-    spread = np.nan_to_num(hi - lo, nan=0.0)
+    if hi is None or lo is None or spread is None:
+        hi = np.fmax.reduce(u, axis=0)
+        lo = np.fmin.reduce(u, axis=0)
+        spread = np.nan_to_num(hi - lo, nan=0.0)
     for r in np.flatnonzero(spread >= imb - EPS):
         col = u[:, r]
         out |= (col >= hi[r] - EPS) | (col <= lo[r] + EPS)
