@@ -18,7 +18,7 @@ from scheduler.planning.arrays import Arrays
 from scheduler.planning.budget import Budget, Search, measure
 from scheduler.planning.placement import PlacementState
 from scheduler.planning.rounds import BLOCK_ROWS, Scored, View, score_block, zone_pairs
-from scheduler.planning.scoring import Extremes, extreme_moves, extreme_zones, swap_scores
+from scheduler.planning.scoring import Extremes, extreme_moves, extreme_zones, quick_verdicts, swap_scores
 from scheduler.planning.stepwise import Stepwise
 
 EPS = 1e-12
@@ -37,6 +37,8 @@ TAIL_ABOVE_ZONES = 12
 PAIR_PATIENCE = 40
 # Candidates are filtered (pairs set aside, workloads moved) this many at a time.
 TAKE_CHUNK = 256
+# ... and judged against the current state this many at a time (again after each move made).
+LOOK_AHEAD = 32
 PATIENCE_PER_ROUND = 4000
 SCALE_TOLERANCE = 1e-4
 # Pair swaps are searched only below this many movable workloads (quadratic neighbourhood).
@@ -184,7 +186,7 @@ class Descent:
         return w[order], z[order], ss[order]
 
     def _look(self) -> None:
-        """Measure the current state: the key, and what :meth:`_improves` needs to judge a move in O(R)."""
+        """Measure the current state: the key, and what :meth:`_verdicts` needs to judge a move in O(R)."""
         u = self.s.utilization()
         self.u = u
         if u.size == 0:
@@ -193,7 +195,7 @@ class Descent:
             self.dev2 = np.zeros(u.shape[0])
             self.ext = np.zeros(u.shape[0], dtype=bool)
             return
-        # what measure() computes, with the extremes and squares kept for _improves (same values)
+        # what measure() computes, with the extremes and squares kept for _verdicts (same values)
         self.hi = hi = np.fmax.reduce(u, axis=0)
         self.lo = lo = np.fmin.reduce(u, axis=0)
         spread = hi - lo
@@ -206,25 +208,18 @@ class Descent:
         self.dev2 = dev.sum(axis=1)
         self.ext = extreme_zones(u, self.key[0], hi, lo, spread)
 
-    def _improves(self, w: int, dst: int, src: int) -> bool:
-        """Whether moving ``w`` from zone ``src`` to zone ``dst`` improves the objective now."""
+    def _verdicts(self, ws: list[int], dsts: list[int], srcs: list[int]) -> list[int]:
+        """Whether each move improves the objective now: 1 yes, 0 no, 2 ask :meth:`_improves_fully`
+        (see :func:`quick_verdicts`; a block of candidates scored at once, as one at a time)."""
         s = self.s
-        self.budget.spend(1)
-        need = self.a.balance[w]
-        before = self.key
-        if self.smooth:
-            us = self.u[src] - need * s.inv_cap[src]
-            ud = self.u[dst] + need * s.inv_cap[dst]
-            gone, came = us - self.ubar, ud - self.ubar
-            add = np.add.reduce
-            dq = add(gone * gone, where=s.has[src]) + add(came * came, where=s.has[dst])
-            dq -= self.dev2[src] + self.dev2[dst]
-            # flatter, and the spread of no resource can pass the imbalance (only ud above the max or
-            # us below the min could widen it): taken without measuring every zone
-            if dq < -EPS and np.fmax.reduce(np.fmax(self.hi, ud) - np.fmin(self.lo, us)) <= before[0] + EPS:
-                return True
-        if not (self.ext[src] or self.ext[dst]):
-            return False  # neither zone is at an extreme of a widest resource: the imbalance stays
+        need = self.a.balance[ws]
+        src, dst = np.array(srcs, dtype=np.int64), np.array(dsts, dtype=np.int64)
+        args = (self.u, self.ubar, self.hi, self.lo, self.dev2, self.ext, s.inv_cap, s.has)
+        return quick_verdicts(*args, self.key[0], self.smooth, need, src, dst).tolist()
+
+    def _improves_fully(self, w: int, dst: int, src: int) -> bool:
+        """Whether moving ``w`` from ``src`` to ``dst`` improves the objective, measured on every zone."""
+        s, need, before = self.s, self.a.balance[w], self.key
         u = self.u.copy()
         u[src] -= need * s.inv_cap[src]
         u[dst] += need * s.inv_cap[dst]
@@ -299,16 +294,24 @@ class Descent:
         for start in range(0, ws.size, TAKE_CHUNK):
             part = slice(start, start + TAKE_CHUNK)
             live = np.flatnonzero(~aside[pair_of[part]] & ~moved[ws[part]]) + start
-            for w, dst, src, pair in zip(
-                ws[live].tolist(), zs[live].tolist(), ss[live].tolist(), pair_of[live].tolist(), strict=True
-            ):
+            w_l, z_l, s_l = ws[live].tolist(), zs[live].tolist(), ss[live].tolist()
+            verdicts: dict[int, int] = {}  # position in w_l -> verdict, in the current state
+            for j, (w, dst, src, pair) in enumerate(zip(w_l, z_l, s_l, pair_of[live].tolist(), strict=True)):
                 if moved[w] or fails[pair] > patience:
                     continue
-                if (accepted and not self._improves(w, dst, src)) or (h := self.s.pick_host(w, dst)) < 0:
+                if accepted:  # is it still an improvement, after the moves made since it was scored?
+                    if j not in verdicts:
+                        ahead = slice(j, j + LOOK_AHEAD)
+                        verdicts = dict(enumerate(self._verdicts(w_l[ahead], z_l[ahead], s_l[ahead]), j))
+                    self.budget.spend(1)
+                    v = verdicts[j]
+                    better = v == 1 or (v == 2 and self._improves_fully(w, dst, src))
+                if (accepted and not better) or (h := self.s.pick_host(w, dst)) < 0:
                     fails[pair] += 1
                     aside[pair] = fails[pair] > patience
                     continue
                 fails[pair] = 0
+                verdicts = {}
                 self._record(w, h)
                 accepted += 1
                 if self._limit_reached() or first_only:

@@ -82,6 +82,42 @@ def extreme_zones(
     return out
 
 
+def quick_verdicts(
+    u: np.ndarray,
+    ubar: np.ndarray,
+    hi: np.ndarray,
+    lo: np.ndarray,
+    dev2: np.ndarray,
+    ext: np.ndarray,
+    inv_cap: np.ndarray,
+    has: np.ndarray,
+    imb: float,
+    smooth: bool,
+    need: np.ndarray,
+    src: np.ndarray,
+    dst: np.ndarray,
+) -> np.ndarray:
+    """(n,) int8 per move of ``need`` (n, R) from zone ``src`` to ``dst`` in the state measured by ``u``
+    (``hi``/``lo`` its extremes, ``dev2`` each zone's squared distance, ``ext`` its extreme zones):
+    1 when it surely improves (with ``smooth``: flatter, and no resource's spread can pass the
+    imbalance, as only the destination above the max or the source below the min could widen it),
+    0 when it cannot (neither zone is at an extreme of a widest resource: the imbalance stays), 2
+    when only measuring every zone can tell. Row by row, the values of judging each move alone."""
+    out = np.full(src.size, 2, dtype=np.int8)
+    out[~(ext[src] | ext[dst])] = 0
+    if smooth:
+        us = u[src] - need * inv_cap[src]
+        ud = u[dst] + need * inv_cap[dst]
+        gone, came = us - ubar, ud - ubar
+        dq = np.add.reduce(gone * gone, axis=1, where=has[src]) + np.add.reduce(
+            came * came, axis=1, where=has[dst]
+        )
+        dq -= dev2[src] + dev2[dst]
+        wide = np.fmax.reduce(np.fmax(hi, ud) - np.fmin(lo, us), axis=1)
+        out[(dq < -EPS) & (wide <= imb + EPS)] = 1
+    return out
+
+
 def new_imbalance(
     ext: Extremes,
     us: np.ndarray,
