@@ -87,7 +87,7 @@ def main(argv: list[str] | None = None) -> None:
         "load avg",
         "note",
     ):
-        table.add_column(column, justify="right")
+        table.add_column(column, justify="right", no_wrap=True)
     for size in (int(s) for s in args.sizes.split(",")):
         out = subprocess.run(
             [sys.executable, "-m", "bench.speed", "--one", str(size), "--time-limit", str(args.time_limit)],

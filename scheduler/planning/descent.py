@@ -18,7 +18,7 @@ from scheduler.planning.arrays import Arrays
 from scheduler.planning.budget import Budget, Search, measure
 from scheduler.planning.placement import PlacementState
 from scheduler.planning.rounds import BLOCK_ROWS, Scored, View, score_block, zone_pairs
-from scheduler.planning.scoring import Extremes, extreme_moves, extreme_zones, quick_verdicts, swap_scores
+from scheduler.planning.scoring import Extremes, Judge, extreme_moves, extreme_zones, swap_scores
 from scheduler.planning.stepwise import Stepwise
 
 EPS = 1e-12
@@ -39,6 +39,7 @@ PAIR_PATIENCE = 40
 TAKE_CHUNK = 256
 # ... and judged against the current state this many at a time (again after each move made).
 LOOK_AHEAD = 32
+JUDGE_ALONE = 3  # (the first few after each move are judged one at a time: a block costs more)
 PATIENCE_PER_ROUND = 4000
 SCALE_TOLERANCE = 1e-4
 # Pair swaps are searched only below this many movable workloads (quadratic neighbourhood).
@@ -186,46 +187,27 @@ class Descent:
         return w[order], z[order], ss[order]
 
     def _look(self) -> None:
-        """Measure the current state: the key, and what :meth:`_verdicts` needs to judge a move in O(R)."""
+        """Measure the current state: the key, and what judging a move in O(R) needs (``self.judge``)."""
         u = self.s.utilization()
         self.u = u
+        hi = lo = np.zeros(u.shape[1])
+        dev2, ext = np.zeros(u.shape[0]), np.zeros(u.shape[0], dtype=bool)
         if u.size == 0:
             self.key = measure(u, self.ubar)
-            self.hi = self.lo = np.zeros(u.shape[1])
-            self.dev2 = np.zeros(u.shape[0])
-            self.ext = np.zeros(u.shape[0], dtype=bool)
-            return
-        # what measure() computes, with the extremes and squares kept for _verdicts (same values)
-        self.hi = hi = np.fmax.reduce(u, axis=0)
-        self.lo = lo = np.fmin.reduce(u, axis=0)
-        spread = hi - lo
-        dev = u - self.ubar
-        dev *= dev
-        if self.s.holes:
-            spread = np.nan_to_num(spread, nan=0.0)
-            dev[np.isnan(dev)] = 0.0
-        self.key = (float(spread.max()), float(dev.sum()))
-        self.dev2 = dev.sum(axis=1)
-        self.ext = extreme_zones(u, self.key[0], hi, lo, spread)
-
-    def _verdicts(self, ws: list[int], dsts: list[int], srcs: list[int]) -> list[int]:
-        """Whether each move improves the objective now: 1 yes, 0 no, 2 ask :meth:`_improves_fully`
-        (see :func:`quick_verdicts`; a block of candidates scored at once, as one at a time)."""
+        else:  # what measure() computes, with the extremes and squares kept (the same values)
+            hi = np.fmax.reduce(u, axis=0)
+            lo = np.fmin.reduce(u, axis=0)
+            spread = hi - lo
+            dev = u - self.ubar
+            dev *= dev
+            if self.s.holes:
+                spread = np.nan_to_num(spread, nan=0.0)
+                dev[np.isnan(dev)] = 0.0
+            self.key = (float(spread.max()), float(dev.sum()))
+            dev2 = dev.sum(axis=1)
+            ext = extreme_zones(u, self.key[0], hi, lo, spread)
         s = self.s
-        need = self.a.balance[ws]
-        src, dst = np.array(srcs, dtype=np.int64), np.array(dsts, dtype=np.int64)
-        args = (self.u, self.ubar, self.hi, self.lo, self.dev2, self.ext, s.inv_cap, s.has)
-        return quick_verdicts(*args, self.key[0], self.smooth, need, src, dst).tolist()
-
-    def _improves_fully(self, w: int, dst: int, src: int) -> bool:
-        """Whether moving ``w`` from ``src`` to ``dst`` improves the objective, measured on every zone."""
-        s, need, before = self.s, self.a.balance[w], self.key
-        u = self.u.copy()
-        u[src] -= need * s.inv_cap[src]
-        u[dst] += need * s.inv_cap[dst]
-        after = measure(u, self.ubar)
-        flatter = self.smooth and after[0] <= before[0] + EPS and after[1] < before[1] - EPS
-        return after[0] < before[0] - EPS or flatter
+        self.judge = Judge(u, self.ubar, hi, lo, dev2, ext, s.inv_cap, s.has, self.key, self.smooth)
 
     # --- single moves ----------------------------------------------------------------------------
     def exact_moves(self) -> bool:
@@ -296,22 +278,31 @@ class Descent:
             live = np.flatnonzero(~aside[pair_of[part]] & ~moved[ws[part]]) + start
             w_l, z_l, s_l = ws[live].tolist(), zs[live].tolist(), ss[live].tolist()
             verdicts: dict[int, int] = {}  # position in w_l -> verdict, in the current state
+            judged = 0  # since the last move
             for j, (w, dst, src, pair) in enumerate(zip(w_l, z_l, s_l, pair_of[live].tolist(), strict=True)):
                 if moved[w] or fails[pair] > patience:
                     continue
+                better = True
                 if accepted:  # is it still an improvement, after the moves made since it was scored?
-                    if j not in verdicts:
-                        ahead = slice(j, j + LOOK_AHEAD)
-                        verdicts = dict(enumerate(self._verdicts(w_l[ahead], z_l[ahead], s_l[ahead]), j))
                     self.budget.spend(1)
-                    v = verdicts[j]
-                    better = v == 1 or (v == 2 and self._improves_fully(w, dst, src))
-                if (accepted and not better) or (h := self.s.pick_host(w, dst)) < 0:
+                    judged += 1
+                    need = self.a.balance[w]
+                    if judged <= JUDGE_ALONE:  # often the first is taken: judge alone, then in blocks
+                        better = self.judge.improves(need, src, dst)
+                    else:
+                        if j not in verdicts:
+                            ahead = slice(j, j + LOOK_AHEAD)
+                            src_a, dst_a = np.array(s_l[ahead]), np.array(z_l[ahead])
+                            got = self.judge.verdicts(self.a.balance[w_l[ahead]], src_a, dst_a)
+                            verdicts = dict(enumerate(got.tolist(), j))
+                        v = verdicts[j]
+                        better = v == 1 or (v == 2 and self.judge.improves_measured(need, src, dst))
+                if not better or (h := self.s.pick_host(w, dst)) < 0:
                     fails[pair] += 1
                     aside[pair] = fails[pair] > patience
                     continue
                 fails[pair] = 0
-                verdicts = {}
+                verdicts, judged = {}, 0
                 self._record(w, h)
                 accepted += 1
                 if self._limit_reached() or first_only:

@@ -17,7 +17,11 @@ from the cache, best first.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
+
+from scheduler.planning.budget import measure
 
 EPS = 1e-12
 
@@ -82,40 +86,66 @@ def extreme_zones(
     return out
 
 
-def quick_verdicts(
-    u: np.ndarray,
-    ubar: np.ndarray,
-    hi: np.ndarray,
-    lo: np.ndarray,
-    dev2: np.ndarray,
-    ext: np.ndarray,
-    inv_cap: np.ndarray,
-    has: np.ndarray,
-    imb: float,
-    smooth: bool,
-    need: np.ndarray,
-    src: np.ndarray,
-    dst: np.ndarray,
-) -> np.ndarray:
-    """(n,) int8 per move of ``need`` (n, R) from zone ``src`` to ``dst`` in the state measured by ``u``
-    (``hi``/``lo`` its extremes, ``dev2`` each zone's squared distance, ``ext`` its extreme zones):
-    1 when it surely improves (with ``smooth``: flatter, and no resource's spread can pass the
-    imbalance, as only the destination above the max or the source below the min could widen it),
-    0 when it cannot (neither zone is at an extreme of a widest resource: the imbalance stays), 2
-    when only measuring every zone can tell. Row by row, the values of judging each move alone."""
-    out = np.full(src.size, 2, dtype=np.int8)
-    out[~(ext[src] | ext[dst])] = 0
-    if smooth:
-        us = u[src] - need * inv_cap[src]
-        ud = u[dst] + need * inv_cap[dst]
-        gone, came = us - ubar, ud - ubar
-        dq = np.add.reduce(gone * gone, axis=1, where=has[src]) + np.add.reduce(
-            came * came, axis=1, where=has[dst]
-        )
-        dq -= dev2[src] + dev2[dst]
-        wide = np.fmax.reduce(np.fmax(hi, ud) - np.fmin(lo, us), axis=1)
-        out[(dq < -EPS) & (wide <= imb + EPS)] = 1
-    return out
+@dataclass(frozen=True)
+class Judge:
+    """Whether a move improves the objective in one measured state: utilization ``u`` (Z, R), its
+    per-resource extremes ``hi``/``lo``, each zone's squared distance ``dev2`` from the mean
+    ``ubar``, the zones at an extreme of a widest resource ``ext``, and ``key`` (imbalance, squared
+    distance). A move is judged alone (:meth:`improves`) or a block at a time (:meth:`verdicts`), with
+    the same values row by row."""
+
+    u: np.ndarray
+    ubar: np.ndarray
+    hi: np.ndarray
+    lo: np.ndarray
+    dev2: np.ndarray
+    ext: np.ndarray
+    inv_cap: np.ndarray
+    has: np.ndarray
+    key: tuple[float, float]
+    smooth: bool
+
+    def improves(self, need: np.ndarray, src: int, dst: int) -> bool:
+        """Whether moving ``need`` (R,) from zone ``src`` to ``dst`` improves the objective."""
+        if self.smooth:
+            us = self.u[src] - need * self.inv_cap[src]
+            ud = self.u[dst] + need * self.inv_cap[dst]
+            gone, came = us - self.ubar, ud - self.ubar
+            add = np.add.reduce
+            dq = add(gone * gone, where=self.has[src]) + add(came * came, where=self.has[dst])
+            dq -= self.dev2[src] + self.dev2[dst]
+            # flatter, and the spread of no resource can pass the imbalance (only ud above the max or
+            # us below the min could widen it): taken without measuring every zone
+            if dq < -EPS and np.fmax.reduce(np.fmax(self.hi, ud) - np.fmin(self.lo, us)) <= self.key[0] + EPS:
+                return True
+        if not (self.ext[src] or self.ext[dst]):
+            return False  # neither zone is at an extreme of a widest resource: the imbalance stays
+        return self.improves_measured(need, src, dst)
+
+    def improves_measured(self, need: np.ndarray, src: int, dst: int) -> bool:
+        """:meth:`improves`, measured on every zone."""
+        u = self.u.copy()
+        u[src] -= need * self.inv_cap[src]
+        u[dst] += need * self.inv_cap[dst]
+        after, before = measure(u, self.ubar), self.key
+        flatter = self.smooth and after[0] <= before[0] + EPS and after[1] < before[1] - EPS
+        return after[0] < before[0] - EPS or flatter
+
+    def verdicts(self, need: np.ndarray, src: np.ndarray, dst: np.ndarray) -> np.ndarray:
+        """(n,) int8 for moves of ``need`` (n, R) from zones ``src`` to ``dst``: 1 improves (the flatter
+        test of :meth:`improves`), 0 cannot (no extreme zone), 2 :meth:`improves_measured` tells."""
+        out = np.full(src.size, 2, dtype=np.int8)
+        out[~(self.ext[src] | self.ext[dst])] = 0
+        if self.smooth:
+            us = self.u[src] - need * self.inv_cap[src]
+            ud = self.u[dst] + need * self.inv_cap[dst]
+            gone, came = us - self.ubar, ud - self.ubar
+            add = np.add.reduce
+            dq = add(gone * gone, axis=1, where=self.has[src]) + add(came * came, axis=1, where=self.has[dst])
+            dq -= self.dev2[src] + self.dev2[dst]
+            wide = np.fmax.reduce(np.fmax(self.hi, ud) - np.fmin(self.lo, us), axis=1)
+            out[(dq < -EPS) & (wide <= self.key[0] + EPS)] = 1
+        return out
 
 
 def new_imbalance(

@@ -175,16 +175,16 @@ def test_one_host_check_equals_the_zone_scan(inv: Inventory) -> None:
 
 def _improves_alone(d: Descent, w: int, dst: int, src: int) -> bool:
     """A move judged on its own: the descent's one-at-a-time check before judging in blocks."""
-    s, need, before = d.s, d.a.balance[w], d.key
+    j, s, need, before = d.judge, d.s, d.a.balance[w], d.key
     if d.smooth:
         us = d.u[src] - need * s.inv_cap[src]
         ud = d.u[dst] + need * s.inv_cap[dst]
         gone, came = us - d.ubar, ud - d.ubar
         dq = np.add.reduce(gone * gone, where=s.has[src]) + np.add.reduce(came * came, where=s.has[dst])
-        dq -= d.dev2[src] + d.dev2[dst]
-        if dq < -EPS and np.fmax.reduce(np.fmax(d.hi, ud) - np.fmin(d.lo, us)) <= before[0] + EPS:
+        dq -= j.dev2[src] + j.dev2[dst]
+        if dq < -EPS and np.fmax.reduce(np.fmax(j.hi, ud) - np.fmin(j.lo, us)) <= before[0] + EPS:
             return True
-    if not (d.ext[src] or d.ext[dst]):
+    if not (j.ext[src] or j.ext[dst]):
         return False
     u = d.u.copy()
     u[src] -= need * s.inv_cap[src]
@@ -205,11 +205,13 @@ def test_moves_judged_in_blocks_as_alone(inv: Inventory, smooth: bool) -> None:
         ws = rng.integers(len(a.workloads), size=200)
         srcs = a.host_zone[d.s.host_of[ws]]
         dsts = (srcs + rng.integers(1, len(a.zones), size=200)) % len(a.zones)
-        codes = d._verdicts(ws.tolist(), dsts.tolist(), srcs.tolist())
+        codes = d.judge.verdicts(a.balance[ws], srcs, dsts).tolist()
         for w, dst, src, v in zip(ws.tolist(), dsts.tolist(), srcs.tolist(), codes, strict=True):
             verdicts[v] += 1
-            judged = v == 1 or (v == 2 and d._improves_fully(w, dst, src))
-            assert judged == _improves_alone(d, w, dst, src)
+            need = a.balance[w]
+            alone = _improves_alone(d, w, dst, src)
+            assert d.judge.improves(need, src, dst) == alone
+            assert (v == 1 or (v == 2 and d.judge.improves_measured(need, src, dst))) == alone
         for w in rng.permutation(len(a.workloads))[:5].tolist():
             z = int(rng.integers(len(a.zones)))
             if z != d.s.zone_of(w) and (h := d.s.pick_host(w, z)) >= 0:
