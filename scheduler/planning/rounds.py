@@ -16,6 +16,8 @@ import numpy as np
 EPS = 1e-12
 # At most this many (workload, pair) rows are scored in one numpy pass (bounds the memory).
 BLOCK_ROWS = 400_000
+# Pairs with this many rows on average are scored one pair at a time (few pairs, many workloads).
+BIG_PAIR = 4096
 
 
 def zone_pairs(u: np.ndarray, ubar: np.ndarray, partners: int) -> list[tuple[int, int]]:
@@ -70,28 +72,30 @@ class View:
 def _by_resource(
     view: View,
     rows: np.ndarray,
-    pair: np.ndarray,
-    s_row: np.ndarray,
-    d_row: np.ndarray,
-    balance: np.ndarray,
+    src: np.ndarray | int,
+    dst: np.ndarray | int,
     hi: np.ndarray,
     lo: np.ndarray,
+    balance: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(new imbalance, squared distance of the source zone, of the destination zone) per row, one
     resource at a time on contiguous columns: every zone has every resource (no NaN) and there are
-    fewer than 8 resources, where numpy sums a row in order, so the sums are the row sums' values."""
+    fewer than 8 resources, where numpy sums a row in order, so the sums are the row sums' values.
+
+    ``src``, ``dst`` are each row's zones, or one zone for all rows (then ``hi``, ``lo`` are (R,):
+    per-pair values broadcast instead of gathered row by row, the same numbers)."""
     u, ubar, inv_cap = view.u, view.ubar, view.inv_cap
     hi = np.where(np.isnan(hi), -np.inf, hi)  # (a pair of the only two zones has no others)
     lo = np.where(np.isnan(lo), np.inf, lo)
     new_i = qs = qd = None
     for r in range(u.shape[1]):
         need = balance[rows, r]
-        us = u[s_row, r] - need * inv_cap[s_row, r]
+        us = u[src, r] - need * inv_cap[src, r]
         ud = need
-        ud *= inv_cap[d_row, r]
-        ud += u[d_row, r]
-        top = np.maximum(np.maximum(hi[pair, r], us), ud)
-        bottom = np.minimum(np.minimum(lo[pair, r], us), ud)
+        ud *= inv_cap[dst, r]
+        ud += u[dst, r]
+        top = np.maximum(np.maximum(hi[..., r], us), ud)
+        bottom = np.minimum(np.minimum(lo[..., r], us), ud)
         top -= bottom
         new_i = top if new_i is None else np.maximum(new_i, top, out=new_i)
         us -= ubar[r]
@@ -133,11 +137,18 @@ def score_block(
     sizes = np.array([m.size for m in members], dtype=np.int64)
     rows = np.concatenate(members)
     pair = np.repeat(np.arange(len(pairs)), sizes)
-    s_row, d_row = src[pair], dst[pair]
     hi, lo = others_extremes(u, src, dst)
-    if view.has.all() and 0 < u.shape[1] < 8:
-        new_i, qs, qd = _by_resource(view, rows, pair, s_row, d_row, balance, hi, lo)
+    if view.has.all() and 0 < u.shape[1] < 8 and rows.size >= BIG_PAIR * len(pairs):
+        # big pairs: each on its own, its zones' values broadcast (no per-row gathers)
+        parts = [
+            _by_resource(view, m, s, d, hi[p], lo[p], balance)
+            for p, ((s, d), m) in enumerate(zip(pairs, members, strict=True))
+        ]
+        new_i, qs, qd = (np.concatenate([part[k] for part in parts]) for k in range(3))
+    elif view.has.all() and 0 < u.shape[1] < 8:
+        new_i, qs, qd = _by_resource(view, rows, src[pair], dst[pair], hi[pair], lo[pair], balance)
     else:
+        s_row, d_row = src[pair], dst[pair]
         need = balance[rows]
         us = u[s_row] - need * view.inv_cap[s_row]
         ud = u[d_row] + need * view.inv_cap[d_row]

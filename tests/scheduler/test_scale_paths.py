@@ -16,6 +16,7 @@ import pytest
 from scheduler.model.inventory import Host, Inventory, InventoryTenant, InventoryZone, Workload
 from scheduler.model.safety import SafetyState
 from scheduler.model.synthetic import random_inventory, scale_inventory
+from scheduler.planning import rounds
 from scheduler.planning.arrays import to_arrays
 from scheduler.planning.budget import Budget, measure
 from scheduler.planning.descent import Descent
@@ -127,7 +128,11 @@ BLOCK_CASES = [
 
 @pytest.mark.parametrize("inv", BLOCK_CASES)
 @pytest.mark.parametrize("smooth", [True, False])
-def test_a_block_of_pairs_scores_each_pair_as_alone(inv: Inventory, smooth: bool) -> None:
+@pytest.mark.parametrize("big_pair", [0, 10**9])  # pairs one at a time, or the block's rows gathered
+def test_a_block_of_pairs_scores_each_pair_as_alone(
+    inv: Inventory, smooth: bool, big_pair: int, monkeypatch
+) -> None:
+    monkeypatch.setattr(rounds, "BIG_PAIR", big_pair)
     a = to_arrays(inv)
     s = PlacementState(a)
     u = s.utilization()
