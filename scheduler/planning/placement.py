@@ -137,7 +137,9 @@ class PlacementState:
         a = self.a
         free = self.free[rows]
         need = a.req[w]
-        ok = self.receiving[rows] & np.logical_and.reduce(free >= need, axis=1)
+        ok = self.receiving[rows].copy()
+        for r in range(need.size):  # column by column: cheaper than a row reduction over few columns
+            ok &= free[:, r] >= need[r]
         current = int(self.host_of[w])
         if rows.start <= current < rows.stop:
             ok[current - rows.start] = False
@@ -147,7 +149,13 @@ class PlacementState:
             ok &= np.array([taken[h] == 0 for h in range(rows.start, rows.stop)], dtype=bool)
         if not ok.any():
             return -1
-        left = np.minimum.reduce((free - need) * self.inv_host_cap[rows], axis=1)
+        room = (free - need) * self.inv_host_cap[rows]
+        if 0 < need.size <= 4:
+            left = room[:, 0].copy()
+            for r in range(1, need.size):
+                np.minimum(left, room[:, r], out=left)
+        else:
+            left = np.minimum.reduce(room, axis=1)
         left[~ok] = -np.inf
         return int(rows.start) + int(np.argmax(left))
 

@@ -80,19 +80,18 @@ def extreme_zones(
         hi = np.fmax.reduce(u, axis=0)
         lo = np.fmin.reduce(u, axis=0)
         spread = np.nan_to_num(hi - lo, nan=0.0)
-    for r in np.flatnonzero(spread >= imb - EPS):
-        col = u[:, r]
-        out |= (col >= hi[r] - EPS) | (col <= lo[r] + EPS)
+    at_edge = (u >= hi - EPS) | (u <= lo + EPS)  # (NaN is at no edge)
+    np.logical_or.reduce(at_edge & (spread >= imb - EPS), axis=1, out=out)
     return out
 
 
-@dataclass(frozen=True)
+@dataclass
 class Judge:
     """Whether a move improves the objective in one measured state: utilization ``u`` (Z, R), its
     per-resource extremes ``hi``/``lo``, each zone's squared distance ``dev2`` from the mean
     ``ubar``, the zones at an extreme of a widest resource ``ext``, and ``key`` (imbalance, squared
     distance). A move is judged alone (:meth:`improves`) or a block at a time (:meth:`verdicts`), with
-    the same values row by row."""
+    the same values row by row. (Not frozen: one is made after every move, and that is cheaper.)"""
 
     u: np.ndarray
     ubar: np.ndarray
