@@ -20,6 +20,7 @@ from scheduler.planning import rounds
 from scheduler.planning.arrays import to_arrays
 from scheduler.planning.budget import Budget, measure
 from scheduler.planning.descent import Descent
+from scheduler.planning.outcome import to_moves
 from scheduler.planning.placement import PlacementState
 from scheduler.planning.rounds import View, score_block, zone_pairs
 
@@ -223,3 +224,18 @@ def test_moves_judged_in_blocks_as_alone(inv: Inventory, smooth: bool) -> None:
                 d._record(w, h)
     # the kinds of verdict were met (with three zones or fewer a move nearly always touches an extreme)
     assert verdicts[2] > 0 and (verdicts[1] > 0 or not smooth) and (verdicts[0] > 0 or len(a.zones) <= 3)
+
+
+def test_named_moves_follow_a_workload_moved_twice() -> None:
+    a = to_arrays(INVENTORIES[0])
+    w, first, second = 3, int(a.host_of[5]), int(a.host_of[9])
+    start = int(a.host_of[w])
+    moves = to_moves(a, [(w, first), (7, second), (w, second)])
+    assert [(m.from_host, m.to_host) for m in moves[::2]] == [
+        (a.hosts[start], a.hosts[first]),
+        (a.hosts[first], a.hosts[second]),
+    ]
+    assert (
+        moves[2].from_zone == a.zones[a.host_zone[first]] and moves[2].to_zone == a.zones[a.host_zone[second]]
+    )
+    assert moves[1].workload == a.workloads[7] and moves[1].tenant == a.tenants[a.tenant[7]]
