@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from types import MappingProxyType
 
+from scheduler.model.columns import Columns, compile_columns
+
 
 def frozen_mapping(values: Mapping[str, float]) -> Mapping[str, float]:
     """A read-only copy of ``values`` (floats)."""
@@ -153,6 +155,16 @@ class Inventory:
         names = {r for host in self._hosts.values() for r in host.capacity}
         names.update(r for w in self.workloads for r in w.requests)
         return tuple(sorted(names))
+
+    @cached_property
+    def columns(self) -> Columns:
+        """The workloads as numpy columns (hosts in the order of :attr:`hosts`), compiled on first use."""
+        return compile_columns(self.workloads, self.host_indices, self.resources)
+
+    @cached_property
+    def host_indices(self) -> Mapping[str, int]:
+        """host name -> its position in :attr:`hosts`."""
+        return MappingProxyType({name: i for i, name in enumerate(self._hosts)})
 
     def with_placement(self, placement: Mapping[str, str]) -> Inventory:
         """A copy where each workload named in ``placement`` runs on the given host instead."""

@@ -9,6 +9,9 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Mapping
 
+import numpy as np
+
+from scheduler.model.columns import sums
 from scheduler.model.inventory import Inventory
 from scheduler.model.move import Move
 
@@ -76,6 +79,16 @@ class SafetyState:
                     tenant_zones.update(((w.tenant, move.from_zone), (w.tenant, move.to_zone)))
                 if w.group is not None:
                     groups.add(w.group)
+        if not self._moved_to:  # the inventory's own placement: summed on its columns
+            self._index_columns(hosts, tenant_zones, groups)
+        else:
+            self._index_loop(hosts, tenant_zones, groups)
+
+    def _index_loop(
+        self, hosts: set[str] | None, tenant_zones: set[tuple[str, str]] | None, groups: set[str] | None
+    ) -> None:
+        """:meth:`_index` for any placement: one pass over the workloads."""
+        inv = self.inv
         # Plain dicts in the loop (this pass sees every workload), Counters once summed.
         loads: dict[str, dict[str, float]] = {h: {} for h in hosts or ()}
         uses: dict[tuple[str, str], dict[str, float]] = {k: {} for k in tenant_zones or ()}
@@ -99,6 +112,42 @@ class SafetyState:
                 members.setdefault(w.group, set()).add(w.name)
         self._host_load.update({h: Counter(v) for h, v in loads.items()})
         self._quota_use.update({k: Counter(v) for k, v in uses.items()})
+        self._by_group.update(members)
+
+    def _index_columns(
+        self, hosts: set[str] | None, tenant_zones: set[tuple[str, str]] | None, groups: set[str] | None
+    ) -> None:
+        """What :meth:`_index` sums, for the inventory's placement, from its numpy columns: the same
+        entries and, summed in workload order, the same values as the loop over the workloads."""
+        inv = self.inv
+        cols = inv.columns
+        resources = cols.resources
+        host_index = inv.host_indices
+        load, named = sums(cols.host, cols.req, cols.named, len(host_index))
+
+        def counter(totals: np.ndarray, has: np.ndarray, row: int | None) -> Counter[str]:
+            if row is None:
+                return Counter()
+            return Counter({resources[r]: float(totals[row, r]) for r in np.flatnonzero(has[row])})
+
+        wanted = host_index if hosts is None else hosts
+        self._host_load.update({h: counter(load, named, host_index.get(h)) for h in wanted})
+        zones = tuple(dict.fromkeys(h.zone for h in inv.hosts))
+        z_index = {z: i for i, z in enumerate(zones)}
+        host_zone = np.array([z_index[h.zone] for h in inv.hosts], dtype=np.int64)
+        n_z = len(zones)
+        key = np.where(cols.tenant >= 0, cols.tenant * n_z + host_zone[cols.host], -1)
+        use, used = sums(key, cols.req, cols.named, len(cols.tenants) * n_z)
+        t_index = {t: i for i, t in enumerate(cols.tenants)}
+        pairs = [(t, z) for t in cols.tenants for z in zones] if tenant_zones is None else tenant_zones
+        for t, z in pairs:
+            ti, zi = t_index.get(t), z_index.get(z)
+            row = None if ti is None or zi is None else ti * n_z + zi
+            self._quota_use[(t, z)] = counter(use, used, row)
+        members: dict[str, set[str]] = {g: set() for g in groups or ()}
+        for w in (inv.workloads[i] for i in cols.grouped):
+            if groups is None or w.group in groups:
+                members.setdefault(w.group, set()).add(w.name)
         self._by_group.update(members)
 
     def _ensure(self, present: bool) -> None:

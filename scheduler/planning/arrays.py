@@ -83,31 +83,31 @@ def to_arrays(inv: Inventory, usage: Mapping[str, Mapping[str, float]] | None = 
     zones = tuple(z.name for z in inv.zones)
     z_index = {z: i for i, z in enumerate(zones)}
     hosts = inv.hosts
-    h_index = {h.name: i for i, h in enumerate(hosts)}
     tenants = tuple(t.name for t in inv.tenants)
     t_index = {t: i for i, t in enumerate(tenants)}
     groups = tuple(sorted({w.group for w in inv.workloads if w.group is not None}))
     g_index = {g: i for i, g in enumerate(groups)}
 
     n_w, n_r, n_z = len(inv.workloads), len(resources), len(zones)
-    req = np.zeros((n_w, n_r))
-    host_of = np.empty(n_w, dtype=np.int64)
-    movable = np.empty(n_w, dtype=bool)
+    cols = inv.columns  # one pass over the workloads, shared with the safety gate
+    req = cols.req  # read-only, shared with the inventory
+    host_of = cols.host
+    movable = np.fromiter((w.movable for w in inv.workloads), dtype=bool, count=n_w)
     allowed = np.ones((n_w, n_z), dtype=bool)
-    tenant = np.full(n_w, -1, dtype=np.int64)
-    group = np.full(n_w, -1, dtype=np.int64)
+    limits: dict[frozenset[str], list[int]] = {}
     for i, w in enumerate(inv.workloads):
-        for r, amount in w.requests.items():
-            req[i, r_index[r]] = amount
-        host_of[i] = h_index[w.host]
-        movable[i] = w.movable
         if w.allowed_zones is not None:
-            allowed[i] = False
-            allowed[i, [z_index[z] for z in w.allowed_zones]] = True
-        if w.tenant is not None and w.tenant in t_index:
-            tenant[i] = t_index[w.tenant]
-        if w.group is not None:
-            group[i] = g_index[w.group]
+            limits.setdefault(w.allowed_zones, []).append(i)
+    for zone_set, members in limits.items():
+        rows = np.array(members, dtype=np.int64)
+        allowed[rows] = False
+        allowed[rows[:, None], [z_index[z] for z in zone_set]] = True
+    # tenants without an entry in the inventory count as none (no quota)
+    t_map = np.array([t_index.get(t, -1) for t in cols.tenants] + [-1], dtype=np.int64)
+    tenant = t_map[cols.tenant]
+    group = np.fromiter(
+        (-1 if w.group is None else g_index[w.group] for w in inv.workloads), dtype=np.int64, count=n_w
+    )
     host_cap = np.zeros((len(hosts), n_r))
     for i, h in enumerate(hosts):
         for r, amount in h.capacity.items():

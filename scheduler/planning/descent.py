@@ -17,7 +17,8 @@ from scheduler.model.resource import memory_index
 from scheduler.planning.arrays import Arrays
 from scheduler.planning.budget import Budget, Search, measure
 from scheduler.planning.placement import PlacementState
-from scheduler.planning.scoring import Extremes, extreme_moves, extreme_zones, swap_scores
+from scheduler.planning.rounds import BLOCK_ROWS, Scored, View, score_block, zone_pairs
+from scheduler.planning.scoring import Extremes, Judge, extreme_moves, extreme_zones, swap_scores
 from scheduler.planning.stepwise import Stepwise
 
 EPS = 1e-12
@@ -34,6 +35,11 @@ NARROW_BELOW = 32
 # ... with more zones than this (with few, a full round is cheap and the tail gains little).
 TAIL_ABOVE_ZONES = 12
 PAIR_PATIENCE = 40
+# Candidates are filtered (pairs set aside, workloads moved) this many at a time.
+TAKE_CHUNK = 256
+# ... and judged against the current state this many at a time (again after each move made).
+LOOK_AHEAD = 32
+JUDGE_ALONE = 3  # (the first few after each move are judged one at a time: a block costs more)
 PATIENCE_PER_ROUND = 4000
 SCALE_TOLERANCE = 1e-4
 # Pair swaps are searched only below this many movable workloads (quadratic neighbourhood).
@@ -113,23 +119,6 @@ class Descent:
             self.progress(min(1.0, (self.start - self.best) / self.start))
 
     # --- scoring ---------------------------------------------------------------------------------
-    def _pairs(self, u: np.ndarray) -> list[tuple[int, int]]:
-        """Zone pairs scored in a batched round: from zones above the mean to zones below it (load then
-        flows once, with no zone both giving and taking), each zone paired with at most
-        BATCH_PARTNERS partners by rank (the i-th hottest with the i-th.. coldest), so a round costs
-        O(Z), not O(Z^2), pairs."""
-        n_z = len(self.a.zones)
-        excess = np.nansum(u - self.ubar, axis=1)
-        hot = [int(z) for z in np.argsort(-excess, kind="stable") if excess[z] > 0]
-        cold = [int(z) for z in np.argsort(excess, kind="stable") if excess[z] < 0]
-        if not hot or not cold:
-            return [(a, b) for a in range(n_z) for b in range(n_z) if excess[a] > excess[b]]
-        k = min(BATCH_PARTNERS, len(cold))
-        pairs = {(hot[i], cold[(i + j) % len(cold)]) for i in range(len(hot)) for j in range(k)}
-        k = min(BATCH_PARTNERS, len(hot))
-        pairs |= {(hot[(i + j) % len(hot)], cold[i]) for i in range(len(cold)) for j in range(k)}
-        return sorted(pairs)
-
     def _extreme_candidates(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """The moves that lower the imbalance itself, best first (the tail of a batched search, when
         flattening moves have run out): only moves touching an extreme zone, scored all at once."""
@@ -155,108 +144,70 @@ class Descent:
 
     def _candidates(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Improving (workload, zone, source zone) moves by their zone-level effect, best first: the
-        best few of each zone pair of :meth:`_pairs`, interleaved by rank so one saturated pair cannot
-        stall a batch (up to PER_PAIR per pair, fewer when there are many pairs)."""
+        best few of each zone pair of :func:`zone_pairs`, interleaved by rank so one saturated pair
+        cannot stall a batch (up to PER_PAIR per pair, fewer when there are many pairs)."""
         s, a = self.s, self.a
         u = s.utilization()
         imb, q = measure(u, self.ubar)
-        n_z = len(a.zones)
         zone_now = a.host_zone[s.host_of]
         free = a.movable & ~s.moved
-        out_w, out_z, out_s, out_k1, out_k2 = [], [], [], [], []
-        dev2 = np.nan_to_num((u - self.ubar) ** 2)
-        leaving: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
-        pairs = self._pairs(u)
-        by_zone = {z: np.flatnonzero(free & (zone_now == z)) for z in {p for pair in pairs for p in pair}}
+        pairs = zone_pairs(u, self.ubar, BATCH_PARTNERS)
+        movers = np.flatnonzero(free)
+        zones = zone_now[movers].astype(np.int32 if len(a.zones) >= 2**15 else np.int16)  # (radix sort)
+        order = np.argsort(zones, kind="stable")  # zone by zone, in index order within
+        cut = np.searchsorted(zones[order], np.arange(len(a.zones) + 1))
+        by_zone = {z: movers[order[cut[z] : cut[z + 1]]] for z in {p for pair in pairs for p in pair}}
         per_pair = min(PER_PAIR, max(PER_PAIR_MIN, 2 * int(free.sum()) // max(1, len(pairs))))
         # misses allowed per pair: PAIR_PATIENCE, less when there are many pairs (bounded per round)
         self.patience = max(4, min(PAIR_PATIENCE, PATIENCE_PER_ROUND // max(1, len(pairs))))
-        for src, dst in pairs:
+        self.budget.spend(sum(by_zone[src].size for src, _ in pairs))
+        view = View(u, self.ubar, imb, q, s.inv_cap, s.has, self.smooth)
+        found: list[Scored] = []
+        block: list[tuple[int, int]] = []
+        members: list[np.ndarray] = []
+        rows = 0
+        for i, (src, dst) in enumerate(pairs):
             idx = by_zone[src]
-            if idx.size == 0:
-                continue
-            self.budget.spend(idx.size)
-            if src not in leaving:
-                # the source side of every move out of src, shared by all destinations
-                us_all = u[src] - a.balance[idx] * s.inv_cap[src]
-                us_all[:, ~s.has[src]] = np.nan
-                leaving[src] = (a.balance[idx], us_all, np.nansum((us_all - self.ubar) ** 2, axis=1))
-            need, us, qs = leaving[src]
             ok = a.allowed[idx, dst]
-            sub = idx
-            if not ok.all():
-                if not ok.any():
-                    continue
-                sub, need, us, qs = idx[ok], need[ok], us[ok], qs[ok]
-            ud = u[dst] + need * s.inv_cap[dst]
-            ud[:, ~s.has[dst]] = np.nan
-            others = np.ones(n_z, dtype=bool)
-            others[[src, dst]] = False
-            rest = u[others]
-            hi = np.fmax.reduce(rest, axis=0) if rest.size else np.full(u.shape[1], np.nan)
-            lo = np.fmin.reduce(rest, axis=0) if rest.size else np.full(u.shape[1], np.nan)
-            top = np.fmax(np.fmax(hi, us), ud)
-            bottom = np.fmin(np.fmin(lo, us), ud)
-            new_i = np.nan_to_num(top - bottom, nan=0.0).max(axis=1)
-            base = q - dev2[src].sum() - dev2[dst].sum()
-            new_q = base + qs + np.nansum((ud - self.ubar) ** 2, axis=1)
-            better = (new_i < imb - EPS) | ((new_i <= imb + EPS) & (new_q < q - EPS) & self.smooth)
-            if not better.any():
-                continue
-            sub, new_i, new_q = sub[better], new_i[better], new_q[better]
-            if new_i.size > per_pair:
-                # only the best per_pair are kept: select them before sorting
-                keep = np.argpartition(new_i + 1e-3 * new_q, per_pair)[:per_pair]
-                sub, new_i, new_q = sub[keep], new_i[keep], new_q[keep]
-            order = np.lexsort((new_q, np.round(new_i, 12)))
-            out_w.append(sub[order])
-            out_z.append(np.full(order.size, dst))
-            out_s.append(np.full(order.size, src))
-            out_k1.append(np.arange(order.size, dtype=float))  # rank within the pair
-            out_k2.append(new_i[order] + new_q[order])
-        if not out_w:
+            block.append((src, dst))
+            members.append(idx if ok.all() else idx[ok])
+            rows += members[-1].size
+            if rows >= BLOCK_ROWS or i == len(pairs) - 1:  # a block of pairs at a time (memory)
+                found.extend(score_block(view, block, members, a.balance, per_pair))
+                block, members, rows = [], [], 0
+        if not found:
             empty = np.zeros(0, dtype=np.int64)
             return empty, empty, empty
-        w = np.concatenate(out_w)
-        z = np.concatenate(out_z)
-        order = np.lexsort((self.memory[w], np.concatenate(out_k2), np.concatenate(out_k1)))
-        return w[order], z[order], np.concatenate(out_s)[order]
+        w = np.concatenate([f.workloads for f in found])
+        z = np.concatenate([np.full(f.workloads.size, f.zone) for f in found])
+        ss = np.concatenate([np.full(f.workloads.size, f.source) for f in found])
+        k1 = np.concatenate([f.rank for f in found])
+        k2 = np.concatenate([f.new_i + f.new_q for f in found])
+        order = np.lexsort((self.memory[w], k2, k1))
+        return w[order], z[order], ss[order]
 
     def _look(self) -> None:
-        """Measure the current state: the key, and what :meth:`_improves` needs to judge a move in O(R)."""
+        """Measure the current state: the key, and what judging a move in O(R) needs (``self.judge``)."""
         u = self.s.utilization()
-        self.key = measure(u, self.ubar)
         self.u = u
-        self.hi = np.fmax.reduce(u, axis=0)
-        self.lo = np.fmin.reduce(u, axis=0)
-        self.dev2 = np.nan_to_num((u - self.ubar) ** 2).sum(axis=1)
-        self.ext = extreme_zones(u, self.key[0])
-
-    def _improves(self, w: int, dst: int, src: int) -> bool:
-        """Whether moving ``w`` from zone ``src`` to zone ``dst`` improves the objective now."""
+        hi = lo = np.zeros(u.shape[1])
+        dev2, ext = np.zeros(u.shape[0]), np.zeros(u.shape[0], dtype=bool)
+        if u.size == 0:
+            self.key = measure(u, self.ubar)
+        else:  # what measure() computes, with the extremes and squares kept (the same values)
+            hi = np.fmax.reduce(u, axis=0)
+            lo = np.fmin.reduce(u, axis=0)
+            spread = hi - lo
+            dev = u - self.ubar
+            dev *= dev
+            if self.s.holes:
+                spread = np.nan_to_num(spread, nan=0.0)
+                dev[np.isnan(dev)] = 0.0
+            self.key = (float(spread.max()), float(dev.sum()))
+            dev2 = dev.sum(axis=1)
+            ext = extreme_zones(u, self.key[0], hi, lo, spread)
         s = self.s
-        self.budget.spend(1)
-        need = self.a.balance[w]
-        before = self.key
-        if self.smooth:
-            us = self.u[src] - need * s.inv_cap[src]
-            ud = self.u[dst] + need * s.inv_cap[dst]
-            gone, came = us - self.ubar, ud - self.ubar
-            add = np.add.reduce
-            dq = add(gone * gone, where=s.has[src]) + add(came * came, where=s.has[dst])
-            dq -= self.dev2[src] + self.dev2[dst]
-            # flatter, and the spread of no resource can pass the imbalance (only ud above the max or
-            # us below the min could widen it): taken without measuring every zone
-            if dq < -EPS and np.fmax.reduce(np.fmax(self.hi, ud) - np.fmin(self.lo, us)) <= before[0] + EPS:
-                return True
-        if not (self.ext[src] or self.ext[dst]):
-            return False  # neither zone is at an extreme of a widest resource: the imbalance stays
-        u = self.u.copy()
-        u[src] -= need * s.inv_cap[src]
-        u[dst] += need * s.inv_cap[dst]
-        after = measure(u, self.ubar)
-        flatter = self.smooth and after[0] <= before[0] + EPS and after[1] < before[1] - EPS
-        return after[0] < before[0] - EPS or flatter
+        self.judge = Judge(u, self.ubar, hi, lo, dev2, ext, s.inv_cap, s.has, self.key, self.smooth)
 
     # --- single moves ----------------------------------------------------------------------------
     def exact_moves(self) -> bool:
@@ -285,29 +236,7 @@ class Descent:
         narrow, tail_left, tail_from = False, True, self.best
         while not self._limit_reached() and not self.budget.exhausted():
             ws, zs, ss = self._extreme_candidates() if narrow else self._candidates()
-            accepted = 0
-            fails: dict[tuple[int, int], int] = {}
-            moved = self.s.moved
-            for w, dst, src in zip(ws.tolist(), zs.tolist(), ss.tolist(), strict=True):
-                if moved[w]:
-                    continue
-                pair = (src, dst)
-                if fails.get(pair, 0) > self.patience:
-                    continue
-                if accepted and not self._improves(w, dst, src):
-                    fails[pair] = fails.get(pair, 0) + 1
-                    continue
-                h = self.s.pick_host(w, dst)
-                if h < 0:
-                    fails[pair] = fails.get(pair, 0) + 1
-                    continue
-                fails[pair] = 0
-                self._record(w, h)
-                accepted += 1
-                if self._limit_reached() or narrow:
-                    break
-                if accepted % 256 == 0 and self.budget.exhausted():
-                    break
+            accepted = self._take(ws, zs, ss, narrow)
             self._report()
             if not accepted and not narrow:
                 break
@@ -329,6 +258,58 @@ class Descent:
             if len(self.a.zones) > TAIL_ABOVE_ZONES and (stalled or accepted < NARROW_BELOW):
                 narrow, tail_left, tail_from = True, False, self.best
         return moved_any
+
+    def _take(self, ws: np.ndarray, zs: np.ndarray, ss: np.ndarray, first_only: bool) -> int:
+        """Make the candidates' moves in order while they still improve and fit; a zone pair is set
+        aside for the round after ``patience`` misses in a row. Returns the number of moves made.
+
+        Candidates of pairs set aside or of workloads already moved are dropped a chunk at a time
+        (both stay so for the round), so the loop below sees only the ones it would try."""
+        n_z = len(self.a.zones)
+        pair_of = np.unique(ss * n_z + zs, return_inverse=True)[1].reshape(-1)
+        n_pairs = int(pair_of.max()) + 1 if pair_of.size else 0
+        fails = [0] * n_pairs
+        aside = np.zeros(n_pairs, dtype=bool)
+        moved = self.s.moved
+        patience = self.patience
+        accepted = 0
+        for start in range(0, ws.size, TAKE_CHUNK):
+            part = slice(start, start + TAKE_CHUNK)
+            live = np.flatnonzero(~aside[pair_of[part]] & ~moved[ws[part]]) + start
+            w_l, z_l, s_l = ws[live].tolist(), zs[live].tolist(), ss[live].tolist()
+            verdicts: dict[int, int] = {}  # position in w_l -> verdict, in the current state
+            judged = 0  # since the last move
+            for j, (w, dst, src, pair) in enumerate(zip(w_l, z_l, s_l, pair_of[live].tolist(), strict=True)):
+                if moved[w] or fails[pair] > patience:
+                    continue
+                better = True
+                if accepted:  # is it still an improvement, after the moves made since it was scored?
+                    self.budget.spend(1)
+                    judged += 1
+                    need = self.a.balance[w]
+                    if judged <= JUDGE_ALONE:  # often the first is taken: judge alone, then in blocks
+                        better = self.judge.improves(need, src, dst)
+                    else:
+                        if j not in verdicts:
+                            ahead = slice(j, j + LOOK_AHEAD)
+                            src_a, dst_a = np.array(s_l[ahead]), np.array(z_l[ahead])
+                            got = self.judge.verdicts(self.a.balance[w_l[ahead]], src_a, dst_a)
+                            verdicts = dict(enumerate(got.tolist(), j))
+                        v = verdicts[j]
+                        better = v == 1 or (v == 2 and self.judge.improves_measured(need, src, dst))
+                if not better or (h := self.s.pick_host(w, dst)) < 0:
+                    fails[pair] += 1
+                    aside[pair] = fails[pair] > patience
+                    continue
+                fails[pair] = 0
+                verdicts, judged = {}, 0
+                self._record(w, h)
+                accepted += 1
+                if self._limit_reached() or first_only:
+                    return accepted
+                if accepted % 256 == 0 and self.budget.exhausted():
+                    return accepted
+        return accepted
 
     # --- pair swaps ------------------------------------------------------------------------------
     def swaps(self) -> bool:

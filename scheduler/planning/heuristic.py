@@ -31,7 +31,7 @@ def replay(arrays: Arrays, moves: IndexMoves) -> PlacementState | None:
     state = PlacementState(arrays)
     for w, h in moves:
         z = int(arrays.host_zone[h])
-        if not state.zone_allows(w, z) or h not in state.fitting_hosts(w, z):
+        if not state.zone_allows(w, z) or not state.may_take(w, h):
             return None
         state.apply(w, h)
     return state

@@ -43,23 +43,26 @@ def imbalance_after(arrays: Arrays, moves: IndexMoves) -> float:
 
 def to_moves(arrays: Arrays, moves: IndexMoves) -> tuple[Move, ...]:
     """Index moves replayed from the inventory's placement as named :class:`Move` values."""
-    host_of = arrays.host_of.copy()
-    tenants = arrays.tenants
+    if not moves:
+        return ()
+    ws = np.array([w for w, _ in moves], dtype=np.int64)
+    now: dict[int, int] = {}  # where a workload already moved in this plan is (a plan may repeat one)
+    hosts, zones, workloads, tenants = arrays.hosts, arrays.zones, arrays.workloads, arrays.tenants
+    host_zone = arrays.host_zone.tolist()
     out = []
-    for w, h in moves:
-        old = int(host_of[w])
-        t = int(arrays.tenant[w])
+    for (w, h), start, t in zip(moves, arrays.host_of[ws].tolist(), arrays.tenant[ws].tolist(), strict=True):
+        old = now.get(w, start)
         out.append(
             Move(
-                workload=arrays.workloads[w],
+                workload=workloads[w],
                 tenant=tenants[t] if t >= 0 else None,
-                from_host=arrays.hosts[old],
-                to_host=arrays.hosts[h],
-                from_zone=arrays.zones[arrays.host_zone[old]],
-                to_zone=arrays.zones[arrays.host_zone[h]],
+                from_host=hosts[old],
+                to_host=hosts[h],
+                from_zone=zones[host_zone[old]],
+                to_zone=zones[host_zone[h]],
             )
         )
-        host_of[w] = h
+        now[w] = h
     return tuple(out)
 
 

@@ -29,8 +29,10 @@ class PlacementState:
         self.zone_cap = a.zone_cap
         self.has = self.zone_cap > 0
         self.inv_cap = np.divide(1.0, self.zone_cap, out=np.zeros_like(self.zone_cap), where=self.has)
+        self.holes = not self.has.all()  # some zone lacks a resource: utilization has NaN there
         self.cap_tol = a.host_cap + TOLERANCE * np.maximum(1.0, a.host_cap)
         self.quota_tol = a.quota + TOLERANCE * np.maximum(1.0, np.where(np.isinf(a.quota), 1.0, a.quota))
+        self.limited = np.isfinite(a.quota).any(axis=(1, 2))  # tenants with a quota somewhere
         self.moved = np.zeros(len(a.workloads), dtype=bool)
         self.free = self.cap_tol - self.host_load  # room left per host (with the tolerance)
         self.receiving = a.schedulable & np.all(self.free >= 0, axis=1)
@@ -65,7 +67,7 @@ class PlacementState:
             return False
         src = self.zone_of(w)
         t = a.tenant[w]
-        if t >= 0 and z != src:
+        if t >= 0 and z != src and self.limited[t]:
             need = a.req[w]
             if np.any((need > 0) & (self.tenant_use[t, z] + need > self.quota_tol[t, z])):
                 return False
@@ -84,6 +86,16 @@ class PlacementState:
             taken = self.group_hosts[g]
             ok &= np.array([taken[int(h)] == 0 for h in hosts], dtype=bool)
         return ok
+
+    def may_take(self, w: int, h: int) -> bool:
+        """Whether host ``h`` may receive ``w`` now: ``h in fitting_hosts(w, zone of h)`` in O(R)."""
+        a = self.a
+        if h == self.host_of[w] or not self.receiving[h]:
+            return False
+        if not np.logical_and.reduce(self.free[h] >= a.req[w]):
+            return False
+        g = a.group[w]
+        return g < 0 or self.group_hosts[g][h] == 0
 
     def fitting_hosts(self, w: int, z: int) -> np.ndarray:
         """Hosts of zone ``z`` that may receive ``w`` now."""
@@ -104,7 +116,7 @@ class PlacementState:
             start = self.cursor[z]
             window = slice(hosts[0] + start, hosts[0] + min(start + WINDOW, hosts.size))
             self.cursor[z] = (start + WINDOW) % hosts.size
-            h = self._emptiest(w, window, np.arange(window.start, window.stop))
+            h = self._emptiest(w, window)
             if h >= 0:
                 return h
         ok = self._fits(w, z)
@@ -120,21 +132,32 @@ class PlacementState:
         left[~ok] = -np.inf
         return int(hosts[int(np.argmax(left))])
 
-    def _emptiest(self, w: int, rows: slice, hosts: np.ndarray) -> int:
-        """The fitting host among ``rows`` left emptiest by ``w``, or -1."""
+    def _emptiest(self, w: int, rows: slice) -> int:
+        """The fitting host among hosts ``rows`` (a range of host indices) left emptiest by ``w``, or -1."""
         a = self.a
         free = self.free[rows]
-        ok = self.receiving[rows] & np.logical_and.reduce(free >= a.req[w], axis=1)
-        ok &= hosts != self.host_of[w]
+        need = a.req[w]
+        ok = self.receiving[rows].copy()
+        for r in range(need.size):  # column by column: cheaper than a row reduction over few columns
+            ok &= free[:, r] >= need[r]
+        current = int(self.host_of[w])
+        if rows.start <= current < rows.stop:
+            ok[current - rows.start] = False
         g = a.group[w]
         if g >= 0:
             taken = self.group_hosts[g]
-            ok &= np.array([taken[int(h)] == 0 for h in hosts], dtype=bool)
+            ok &= np.array([taken[h] == 0 for h in range(rows.start, rows.stop)], dtype=bool)
         if not ok.any():
             return -1
-        left = np.minimum.reduce((free - a.req[w]) * self.inv_host_cap[rows], axis=1)
+        room = (free - need) * self.inv_host_cap[rows]
+        if 0 < need.size <= 4:
+            left = room[:, 0].copy()
+            for r in range(1, need.size):
+                np.minimum(left, room[:, r], out=left)
+        else:
+            left = np.minimum.reduce(room, axis=1)
         left[~ok] = -np.inf
-        return int(hosts[int(np.argmax(left))])
+        return int(rows.start) + int(np.argmax(left))
 
     # --- changing --------------------------------------------------------------------------------
     def apply(self, w: int, h: int) -> None:
@@ -148,9 +171,10 @@ class PlacementState:
         self.free[old] += need
         self.free[h] -= need
         for host in (old, h):
-            self.receiving[host] = a.schedulable[host] and bool(np.all(self.free[host] >= 0))
-        self.zone_load[src] -= a.balance[w]
-        self.zone_load[dst] += a.balance[w]
+            self.receiving[host] = a.schedulable[host] and self.free[host].min(initial=0.0) >= 0
+        weight = a.balance[w]
+        self.zone_load[src] -= weight
+        self.zone_load[dst] += weight
         t = a.tenant[w]
         if t >= 0:
             self.tenant_use[t, src] -= need

@@ -17,7 +17,11 @@ from the cache, best first.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
+
+from scheduler.planning.budget import measure
 
 EPS = 1e-12
 
@@ -59,18 +63,88 @@ class Extremes:
         return self._other(self.top, self.top_v, s, d), self._other(self.bottom, self.bottom_v, s, d)
 
 
-def extreme_zones(u: np.ndarray, imb: float) -> np.ndarray:
-    """(Z,) bool: the zones at the maximum or minimum of a resource whose spread is the imbalance."""
+def extreme_zones(
+    u: np.ndarray,
+    imb: float,
+    hi: np.ndarray | None = None,
+    lo: np.ndarray | None = None,
+    spread: np.ndarray | None = None,
+) -> np.ndarray:
+    """(Z,) bool: the zones at the maximum or minimum of a resource whose spread is the imbalance
+    (``hi``, ``lo``, ``spread``: the per-resource extremes of ``u`` and their gap with NaN as 0, when
+    the caller has them)."""
     out = np.zeros(u.shape[0], dtype=bool)
     if u.size == 0 or imb <= EPS:
         return out
-    hi = np.fmax.reduce(u, axis=0)
-    lo = np.fmin.reduce(u, axis=0)
-    spread = np.nan_to_num(hi - lo, nan=0.0)
-    for r in np.flatnonzero(spread >= imb - EPS):
-        col = u[:, r]
-        out |= (col >= hi[r] - EPS) | (col <= lo[r] + EPS)
+    if hi is None or lo is None or spread is None:
+        hi = np.fmax.reduce(u, axis=0)
+        lo = np.fmin.reduce(u, axis=0)
+        spread = np.nan_to_num(hi - lo, nan=0.0)
+    at_edge = (u >= hi - EPS) | (u <= lo + EPS)  # (NaN is at no edge)
+    np.logical_or.reduce(at_edge & (spread >= imb - EPS), axis=1, out=out)
     return out
+
+
+@dataclass
+class Judge:
+    """Whether a move improves the objective in one measured state: utilization ``u`` (Z, R), its
+    per-resource extremes ``hi``/``lo``, each zone's squared distance ``dev2`` from the mean
+    ``ubar``, the zones at an extreme of a widest resource ``ext``, and ``key`` (imbalance, squared
+    distance). A move is judged alone (:meth:`improves`) or a block at a time (:meth:`verdicts`), with
+    the same values row by row. (Not frozen: one is made after every move, and that is cheaper.)"""
+
+    u: np.ndarray
+    ubar: np.ndarray
+    hi: np.ndarray
+    lo: np.ndarray
+    dev2: np.ndarray
+    ext: np.ndarray
+    inv_cap: np.ndarray
+    has: np.ndarray
+    key: tuple[float, float]
+    smooth: bool
+
+    def improves(self, need: np.ndarray, src: int, dst: int) -> bool:
+        """Whether moving ``need`` (R,) from zone ``src`` to ``dst`` improves the objective."""
+        if self.smooth:
+            us = self.u[src] - need * self.inv_cap[src]
+            ud = self.u[dst] + need * self.inv_cap[dst]
+            gone, came = us - self.ubar, ud - self.ubar
+            add = np.add.reduce
+            dq = add(gone * gone, where=self.has[src]) + add(came * came, where=self.has[dst])
+            dq -= self.dev2[src] + self.dev2[dst]
+            # flatter, and the spread of no resource can pass the imbalance (only ud above the max or
+            # us below the min could widen it): taken without measuring every zone
+            if dq < -EPS and np.fmax.reduce(np.fmax(self.hi, ud) - np.fmin(self.lo, us)) <= self.key[0] + EPS:
+                return True
+        if not (self.ext[src] or self.ext[dst]):
+            return False  # neither zone is at an extreme of a widest resource: the imbalance stays
+        return self.improves_measured(need, src, dst)
+
+    def improves_measured(self, need: np.ndarray, src: int, dst: int) -> bool:
+        """:meth:`improves`, measured on every zone."""
+        u = self.u.copy()
+        u[src] -= need * self.inv_cap[src]
+        u[dst] += need * self.inv_cap[dst]
+        after, before = measure(u, self.ubar), self.key
+        flatter = self.smooth and after[0] <= before[0] + EPS and after[1] < before[1] - EPS
+        return after[0] < before[0] - EPS or flatter
+
+    def verdicts(self, need: np.ndarray, src: np.ndarray, dst: np.ndarray) -> np.ndarray:
+        """(n,) int8 for moves of ``need`` (n, R) from zones ``src`` to ``dst``: 1 improves (the flatter
+        test of :meth:`improves`), 0 cannot (no extreme zone), 2 :meth:`improves_measured` tells."""
+        out = np.full(src.size, 2, dtype=np.int8)
+        out[~(self.ext[src] | self.ext[dst])] = 0
+        if self.smooth:
+            us = self.u[src] - need * self.inv_cap[src]
+            ud = self.u[dst] + need * self.inv_cap[dst]
+            gone, came = us - self.ubar, ud - self.ubar
+            add = np.add.reduce
+            dq = add(gone * gone, axis=1, where=self.has[src]) + add(came * came, axis=1, where=self.has[dst])
+            dq -= self.dev2[src] + self.dev2[dst]
+            wide = np.fmax.reduce(np.fmax(self.hi, ud) - np.fmin(self.lo, us), axis=1)
+            out[(dq < -EPS) & (wide <= self.key[0] + EPS)] = 1
+        return out
 
 
 def new_imbalance(
