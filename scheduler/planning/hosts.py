@@ -44,8 +44,8 @@ BAND = 0.6
 EXTRA_SHARE = 0.3
 # Work budget: candidates scored (workload x partner host, plus every host once a round) over all
 # rounds, per movable workload, and at least WORK_FLOOR (small inventories run until no move helps).
-WORK_PER_WORKLOAD = 16
-WORK_FLOOR = 1_000_000
+WORK_PER_WORKLOAD = 4
+WORK_FLOOR = 300_000
 
 
 @dataclass(frozen=True)
