@@ -24,7 +24,7 @@ from scheduler.model.plan import Plan
 from scheduler.planning.arrays import Arrays
 from scheduler.planning.descent import measure
 from scheduler.planning.heuristic import heuristic_moves
-from scheduler.planning.milp import Milp, build_milp, placement_start
+from scheduler.planning.milp import build_milp, placement_start
 from scheduler.planning.outcome import finish
 from scheduler.planning.placement import PlacementState
 from scheduler.planning.problem import Problem
@@ -33,18 +33,34 @@ NAME = "exact"
 INF = highspy.kHighsInf
 # Workload x bin pairs above which a MILP level is not even built (memory and time would explode).
 MAX_PLACEMENTS = 400_000
+# A safe plan this close to a proven lower bound is optimal (the solver's own tolerances are ~1e-7).
+PROOF_TOLERANCE = 2e-7
+# Branch-and-bound nodes for the lattice bound (it usually closes at the root).
+LATTICE_NODES = 2_000
 
 
-def _targets(a: Arrays, milp: Milp, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(target zone, preferred host or -1) of every workload in a MILP solution."""
-    zone = a.host_zone[a.host_of].copy()
-    host = np.full(len(a.workloads), -1)
-    host_level = len(milp.bin_zone) == len(a.hosts) and milp.bin_zone is a.host_zone
-    for (w, b), c in milp.x.items():
-        if values[c] > 0.5:
-            zone[w] = milp.bin_zone[b]
-            host[w] = b if host_level else -1
-    return zone, host
+@dataclass(frozen=True)
+class Step:
+    """One MILP solved in turn: its bins, whether moves must fit without swaps (a restriction whose
+    bound proves nothing, but whose placements always have a safe order), the share of the time left
+    it may use, and its node limits for phase 1 (least imbalance) and phase 2 (fewest moves). The
+    searches stop at those limits, deterministically; the time limit is only a net."""
+
+    level: str
+    strict: bool
+    share: float
+    nodes: tuple[int, int]
+
+    @property
+    def label(self) -> str:
+        return f"{self.level}-level" + (" no-swap" if self.strict else "")
+
+
+STEPS = (
+    Step("zone", False, 0.4, (3_000, 100)),
+    Step("host", True, 0.5, (1_000, 100)),
+    Step("host", False, 1.0, (1_000, 100)),
+)
 
 
 def order_moves(a: Arrays, zone: np.ndarray, host: np.ndarray) -> tuple[list[tuple[int, int]], list[int]]:
@@ -80,25 +96,52 @@ class _Outcome:
 
 
 def _solve(
-    a: Arrays, max_moves: int | None, level: str, deadline: float, warm: list[tuple[int, int]]
-) -> _Outcome | None:
-    milp = build_milp(a, max_moves, level=level)
+    a: Arrays,
+    max_moves: int | None,
+    step: Step,
+    deadline: float,
+    warm: list[tuple[int, int]],
+    floor: float,
+) -> _Outcome:
+    """Phase 1 and 2 of ``step``, with ``t`` no lower than ``floor`` (a proven lower bound)."""
+    level = step.level
+    milp = build_milp(a, max_moves, level=level, strict=step.strict)
+    if level == "zone":
+        floor = max(floor, milp.lattice_bound(max(0.05, (deadline - time.monotonic()) * 0.3), LATTICE_NODES))
+    # no solution is lost (t is at least a proven bound in every one), and the search ends the
+    # moment a placement reaches the bound
+    milp.model.lower[milp.t] = max(0.0, floor - 1e-9)
     cost = np.zeros(len(milp.model.cost))
     cost[milp.t] = 1.0
+    nodes = step.nodes
     h1 = milp.model.solve(
-        cost, max(0.05, (deadline - time.monotonic()) * 0.7), placement_start(a, milp, warm)
+        cost,
+        max(0.05, (deadline - time.monotonic()) * 0.7),
+        placement_start(a, milp, warm),
+        max_nodes=nodes[0],
+        heuristics=True,
     )
     info = h1.getInfo()
-    dual = float(info.mip_dual_bound) if np.isfinite(info.mip_dual_bound) else 0.0
+    dual = (
+        floor
+        if step.strict
+        else max(floor, float(info.mip_dual_bound) if np.isfinite(info.mip_dual_bound) else 0.0)
+    )
     if info.primal_solution_status != 2:  # no feasible placement found in time
         return _Outcome([], [], np.inf, dual, False)
-    proven = h1.getModelStatus() == highspy.HighsModelStatus.kOptimal
+    proven = not step.strict and h1.getModelStatus() == highspy.HighsModelStatus.kOptimal
     best_t = float(info.objective_function_value)
     milp.model.row(-INF, best_t + 1e-7, [milp.t], [1.0])
     first = h1.getSolution().col_value
-    h2 = milp.model.solve(milp.moves_cost, max(0.05, deadline - time.monotonic()), dict(enumerate(first)))
+    h2 = milp.model.solve(
+        milp.moves_cost,
+        max(0.05, deadline - time.monotonic()),
+        dict(enumerate(first)),
+        max_nodes=nodes[1],
+        heuristics=True,
+    )
     solved = h2 if h2.getInfo().primal_solution_status == 2 else h1
-    zone, host = _targets(a, milp, np.array(solved.getSolution().col_value))
+    zone, host = milp.placement(a, np.array(solved.getSolution().col_value))
     moves, stuck = order_moves(a, zone, host)
     return _Outcome(moves, stuck, best_t, dual, proven)
 
@@ -123,32 +166,34 @@ def plan_exact(problem: Problem) -> Plan:
     notes: list[str] = []
     optimal = False
     movable = int(a.movable.sum())
-    for level, share in (("zone", 0.5), ("host", 1.0)):
+    for step in STEPS:
+        level = step.level
         size = movable * (len(a.zones) if level == "zone" else len(a.hosts))
         if size > MAX_PLACEMENTS:
-            notes.append(
+            note = (
                 f"too large for the {level}-level MILP ({size:,} workload-{level} pairs, "
                 f"limit {MAX_PLACEMENTS:,}); use the heuristic for inventories this size"
             )
+            notes.extend([note] if note not in notes else [])
             continue
-        outcome = _solve(
-            a, max_moves, level, time.monotonic() + (deadline - time.monotonic()) * share, heuristic
-        )
+        share = time.monotonic() + (deadline - time.monotonic()) * step.share
+        outcome = _solve(a, max_moves, step, share, heuristic, bound)
         bound = max(bound, outcome.dual_bound - 1e-7)
         report(0.5 if level == "zone" else 0.95)
         if not np.isfinite(outcome.best_t):
-            notes.append(f"the {level}-level MILP found no placement in time")
+            notes.append(f"the {step.label} MILP found no placement in time")
             continue
         mine = _imbalance_after(a, outcome.moves, ubar)
         candidates.append((mine, len(outcome.moves), level, outcome.moves))
         if outcome.stuck:
             names = ", ".join(a.workloads[w] for w in outcome.stuck[:5])
             notes.append(
-                f"the {level}-level optimum has no safe order for {len(outcome.stuck)} move(s) ({names})"
+                f"the {step.label} optimum has no safe order for {len(outcome.stuck)} move(s) ({names})"
             )
-            continue
-        if outcome.proven and mine <= outcome.best_t + 1e-9:
-            optimal = True
+        if (outcome.proven and not outcome.stuck and mine <= outcome.best_t + 1e-9) or min(
+            c[0] for c in candidates
+        ) <= bound + PROOF_TOLERANCE:
+            optimal = True  # a safe plan reaches a proven lower bound
             break
         if time.monotonic() >= deadline:
             break
@@ -172,7 +217,7 @@ def plan_exact(problem: Problem) -> Plan:
         max_moves=max_moves,
         method=NAME,
         started=problem.started,
-        optimal=optimal and best_imbalance <= candidates[0][0] + 1e-12,
+        optimal=optimal or best_imbalance <= bound + PROOF_TOLERANCE,
         note="; ".join(notes) if notes else None,
     )
 
