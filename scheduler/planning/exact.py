@@ -1,15 +1,26 @@
 """Exact mode: a MILP over final placements, solved by HiGHS, then put in a safe order.
 
-Variables ``x[w, h]`` place each movable workload on one of the hosts it could ever reach; ``t``
-bounds every resource's spread of zone utilization. Phase 1 minimises ``t``; phase 2 fixes it and
-minimises moves, then moved memory. Every constraint is one that any safe sequence of moves must
-satisfy at its end (hosts and quotas no fuller than allowed, replica groups no narrower, at most
-``max_moves`` moves), so the solver's dual bound is a proven lower bound for the real problem.
+Columns ``x[w, b]`` place each movable workload on the bins it could ever reach, zones then hosts
+(:mod:`scheduler.planning.milp`); ``t`` bounds every resource's spread of zone utilization. Phase 1
+minimises ``t``; phase 2 fixes it and minimises moves, then moved memory. Every constraint is one
+that any safe sequence of moves must satisfy at its end (hosts and quotas no fuller than allowed,
+replica groups no narrower, at most ``max_moves`` moves), so the solver's dual bound is a proven
+lower bound for the real problem.
+
+Why the proof closes: min-max balancing of a few VM sizes has a weak LP bound (workloads split
+freely, so the root bound stays near 0) and HiGHS rarely closes the last few thousandths by
+branching on workloads (counting interchangeable workloads instead, :mod:`symmetry`, is exact but
+proved no more on the medium set). The lattice bound (:meth:`Milp.lattice_bound`: workloads split,
+but each zone's movable load a whole number of units) is a small MILP that proves the granularity
+the imbalance is made of; ``t`` starts at it (and at the cheap bound), so phase 1 ends the moment a
+placement reaches it.
 
 The MILP says nothing about order. The moves are then ordered greedily, each one made only when it
 is safe in the state reached so far (on any host of its target zone, which leaves the imbalance
-unchanged). If no safe order completes the optimal placement, the best safe plan is returned (the
-ordered part, or the heuristic's plan) and the plan says so; it is never an unsafe plan.
+unchanged). When the zone-level optimum has no such order, a no-swap host-level restriction (moves
+fit before anything leaves, so any order is safe) and then the host-level MILP are tried. A plan is
+``optimal`` when a safe plan (any of those, or the heuristic's) reaches a proven lower bound. If
+none does, the best safe plan is returned and the plan says so; it is never an unsafe plan.
 """
 
 from __future__ import annotations
@@ -93,6 +104,7 @@ class _Outcome:
     best_t: float  # the MILP's imbalance (of a placement, before ordering)
     dual_bound: float
     proven: bool  # phase 1 solved to optimality
+    timed_out: bool  # the time limit, not a node limit, stopped one of its searches
 
 
 def _solve(
@@ -106,8 +118,10 @@ def _solve(
     """Phase 1 and 2 of ``step``, with ``t`` no lower than ``floor`` (a proven lower bound)."""
     level = step.level
     milp = build_milp(a, max_moves, level=level, strict=step.strict)
+    timed_out = False
     if level == "zone":
-        floor = max(floor, milp.lattice_bound(max(0.05, (deadline - time.monotonic()) * 0.3), LATTICE_NODES))
+        lattice, timed_out = milp.lattice_bound(max(0.05, (deadline - time.monotonic()) * 0.3), LATTICE_NODES)
+        floor = max(floor, lattice)
     # no solution is lost (t is at least a proven bound in every one), and the search ends the
     # moment a placement reaches the bound
     milp.model.lower[milp.t] = max(0.0, floor - 1e-9)
@@ -122,13 +136,14 @@ def _solve(
         heuristics=True,
     )
     info = h1.getInfo()
+    timed_out |= h1.getModelStatus() == highspy.HighsModelStatus.kTimeLimit
     dual = (
         floor
         if step.strict
         else max(floor, float(info.mip_dual_bound) if np.isfinite(info.mip_dual_bound) else 0.0)
     )
     if info.primal_solution_status != 2:  # no feasible placement found in time
-        return _Outcome([], [], np.inf, dual, False)
+        return _Outcome([], [], np.inf, dual, False, timed_out)
     proven = not step.strict and h1.getModelStatus() == highspy.HighsModelStatus.kOptimal
     best_t = float(info.objective_function_value)
     milp.model.row(-INF, best_t + 1e-7, [milp.t], [1.0])
@@ -140,18 +155,19 @@ def _solve(
         max_nodes=nodes[1],
         heuristics=True,
     )
+    timed_out |= h2.getModelStatus() == highspy.HighsModelStatus.kTimeLimit
     solved = h2 if h2.getInfo().primal_solution_status == 2 else h1
     zone, host = milp.placement(a, np.array(solved.getSolution().col_value))
     moves, stuck = order_moves(a, zone, host)
-    return _Outcome(moves, stuck, best_t, dual, proven)
+    return _Outcome(moves, stuck, best_t, dual, proven, timed_out)
 
 
 def plan_exact(problem: Problem) -> Plan:
     """The exact plan (see the module docstring); falls back honestly when no safe order exists.
 
     The zone-level relaxation is solved first: when its optimal placement can be safely ordered
-    onto real hosts, it is optimal for the real problem too. Otherwise the host-level MILP is solved
-    with the time left. The best safe plan of those and the heuristic's is returned.
+    onto real hosts, it is optimal for the real problem too. Otherwise the host-level steps run with
+    the time left. The best safe plan of those and the heuristic's is returned.
     """
     a, max_moves, time_limit = problem.arrays, problem.max_moves, problem.time_limit
     bound = problem.bound
@@ -179,6 +195,8 @@ def plan_exact(problem: Problem) -> Plan:
         share = time.monotonic() + (deadline - time.monotonic()) * step.share
         outcome = _solve(a, max_moves, step, share, heuristic, bound)
         bound = max(bound, outcome.dual_bound - 1e-7)
+        if outcome.timed_out:
+            notes.append(f"the time limit cut the {step.label} MILP short")
         report(0.5 if level == "zone" else 0.95)
         if not np.isfinite(outcome.best_t):
             notes.append(f"the {step.label} MILP found no placement in time")

@@ -1,7 +1,11 @@
 """The rebalancing MILP over final placements (HiGHS), shared by the exact strategy and the bound.
 
-Variables ``x[w, b]`` place each movable workload on one bin: a host (``level="host"``) or, a
-relaxation, a whole zone; ``t`` bounds every resource's spread of zone utilization. Every constraint
+Integer columns ``x[c, b]`` count the movable workloads of each class placed on a bin (one workload
+a class, or with ``merge`` classes of interchangeable ones, :mod:`scheduler.planning.symmetry`, an
+exact reformulation): a host
+(``level="host"``) or, a relaxation, a whole zone; ``t`` bounds every resource's spread of zone
+utilization; integer columns hold each zone's movable load in units (a valid cut: every movable
+request is a whole number of units, see :meth:`Milp.lattice_bound`). Every constraint
 is one that any safe sequence of moves must satisfy at its end (hosts and quotas no fuller than
 allowed, replica groups no narrower and never two replicas on one host, at most ``max_moves``
 moves), so the solver's dual bound on ``t`` is a proven lower bound for the real problem.
@@ -101,12 +105,13 @@ class Milp:
     cur_bin: np.ndarray  # (W,) each workload's bin before any move
     loads: tuple[int, ...]  # integer columns: movable load of each zone and resource, in units
 
-    def lattice_bound(self, time_limit: float, max_nodes: int) -> float:
+    def lattice_bound(self, time_limit: float, max_nodes: int) -> tuple[float, bool]:
         """A proven lower bound on ``t``: this MILP with only the zone loads kept whole.
 
         Workloads may be split, but each zone's movable load stays a whole number of units (every
         movable request is a multiple of the unit). On inventories of few VM sizes the imbalance is
-        decided by that granularity: this small MILP usually proves the optimum outright.
+        decided by that granularity: this small MILP usually proves the optimum outright. Returns the
+        bound and whether the time limit (not ``max_nodes``) stopped the search.
         """
         cost = np.zeros(len(self.model.cost))
         cost[self.t] = 1.0
@@ -115,7 +120,8 @@ class Milp:
         )
         h = relaxed.solve(cost, time_limit, max_nodes=max_nodes)
         dual = float(h.getInfo().mip_dual_bound)
-        return dual if np.isfinite(dual) else 0.0
+        timed_out = h.getModelStatus() == highspy.HighsModelStatus.kTimeLimit
+        return (dual if np.isfinite(dual) else 0.0), timed_out
 
     def placement(self, a: Arrays, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(target zone, target host or -1 at zone level) of every workload in a solution's ``values``.
@@ -142,11 +148,12 @@ class Milp:
 
 
 def build_milp(
-    a: Arrays, max_moves: int | None, *, level: str, merge: bool = True, strict: bool = False
+    a: Arrays, max_moves: int | None, *, level: str, merge: bool = False, strict: bool = False
 ) -> Milp:
     """The MILP with hosts as bins (``level="host"``) or, a relaxation, whole zones as bins.
 
-    With ``merge`` interchangeable workloads share count columns (:mod:`symmetry`, exact). With
+    With ``merge`` interchangeable workloads share count columns (:mod:`symmetry`, exact; measured
+    no faster on the medium set, where most classes hold one workload, so off by default). With
     ``strict`` (hosts only), a restriction: what arrives on a host or in a tenant's zone must fit in
     the room there before anything leaves, so the moves are safe in any order (no swaps; its bound
     proves nothing).

@@ -93,7 +93,7 @@ def test_the_lattice_bound_and_an_optimal_exact_plan_agree_with_brute_force(inv:
     data = inventory_to_dict(inv)
     best = best_reachable(data, None)
     a = to_arrays(inv)
-    assert build_milp(a, None, level="zone").lattice_bound(60.0, 2_000) <= best + 1e-9
+    assert build_milp(a, None, level="zone").lattice_bound(60.0, 2_000)[0] <= best + 1e-9
     plan = rebalance(inv, strategy="exact", time_limit=60.0)
     assert check_plan(data, plan.to_json()) == []
     assert plan.lower_bound <= best + 1e-9
@@ -111,6 +111,15 @@ def test_exact_proves_the_optimum_of_medium_inventories() -> None:
         assert check_plan(inventory_to_dict(inv), plan.to_json()) == []
         assert plan.after.imbalance - plan.lower_bound < 1e-6
         assert plan.after.imbalance < plan.before.imbalance
+
+
+def test_exact_stops_on_node_limits_and_repeats_itself() -> None:
+    inv = medium(23)  # phase 2 (fewest moves) stops at its node limit here
+    first = rebalance(inv, strategy="exact", time_limit=120.0)
+    second = rebalance(inv, strategy="exact", time_limit=120.0)
+    assert first.moves == second.moves
+    assert first.reason is None  # no time limit fired
+    assert first.optimal
 
 
 def test_an_optimal_plan_matches_an_independent_milp() -> None:
