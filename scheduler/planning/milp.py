@@ -271,6 +271,8 @@ def build_milp(
                 terms[z][0].append(c)
                 terms[z][1].append(float(a.req[w, r]))
         unit = load_unit(a.req[a.movable, r])
+        if unit is not None and unit < FINEST_UNIT * zone_cap[zones, r].min():
+            unit = None  # a grain this fine cannot decide an imbalance: no columns for it
         for z in zones:
             cols, amounts = terms[z]
             vals = [v / zone_cap[z, r] for v in amounts]
@@ -294,6 +296,11 @@ def build_milp(
         # minimising -(1 + mem / 2 total) per workload that stays: fewest moves, then least memory
         moves_cost[c] = -(1.0 + 0.5 * memory[w] / total)
     return Milp(m, x, bin_zone, t_col, moves_cost, groups, cur_bin, tuple(loads))
+
+
+# Zone-load units below this share of a zone's capacity get no integer columns (ROADEF's requests
+# are whole numbers against capacities in the millions).
+FINEST_UNIT = 1e-5
 
 
 def load_unit(values: np.ndarray) -> float | None:
