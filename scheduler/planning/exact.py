@@ -117,7 +117,7 @@ def _solve(
 ) -> _Outcome:
     """Phase 1 and 2 of ``step``, with ``t`` no lower than ``floor`` (a proven lower bound)."""
     level = step.level
-    milp = build_milp(a, max_moves, level=level, strict=step.strict)
+    milp = build_milp(a, max_moves, level=level, strict=step.strict, lattice=True)
     timed_out = False
     if level == "zone":
         lattice, timed_out = milp.lattice_bound(max(0.05, (deadline - time.monotonic()) * 0.3), LATTICE_NODES)

@@ -4,8 +4,8 @@ Integer columns ``x[c, b]`` count the movable workloads of each class placed on 
 a class, or with ``merge`` classes of interchangeable ones, :mod:`scheduler.planning.symmetry`, an
 exact reformulation): a host
 (``level="host"``) or, a relaxation, a whole zone; ``t`` bounds every resource's spread of zone
-utilization; integer columns hold each zone's movable load in units (a valid cut: every movable
-request is a whole number of units, see :meth:`Milp.lattice_bound`). Every constraint
+utilization; optionally, integer columns hold each zone's movable load in units (a valid cut: every
+movable request is a whole number of units, see :meth:`Milp.lattice_bound`). Every constraint
 is one that any safe sequence of moves must satisfy at its end (hosts and quotas no fuller than
 allowed, replica groups no narrower and never two replicas on one host, at most ``max_moves``
 moves), so the solver's dual bound on ``t`` is a proven lower bound for the real problem.
@@ -106,7 +106,8 @@ class Milp:
     loads: tuple[int, ...]  # integer columns: movable load of each zone and resource, in units
 
     def lattice_bound(self, time_limit: float, max_nodes: int) -> tuple[float, bool]:
-        """A proven lower bound on ``t``: this MILP with only the zone loads kept whole.
+        """A proven lower bound on ``t``: this MILP (built with ``lattice``) with only the zone loads
+        kept whole.
 
         Workloads may be split, but each zone's movable load stays a whole number of units (every
         movable request is a multiple of the unit). On inventories of few VM sizes the imbalance is
@@ -148,7 +149,13 @@ class Milp:
 
 
 def build_milp(
-    a: Arrays, max_moves: int | None, *, level: str, merge: bool = False, strict: bool = False
+    a: Arrays,
+    max_moves: int | None,
+    *,
+    level: str,
+    merge: bool = False,
+    strict: bool = False,
+    lattice: bool = False,
 ) -> Milp:
     """The MILP with hosts as bins (``level="host"``) or, a relaxation, whole zones as bins.
 
@@ -156,7 +163,8 @@ def build_milp(
     no faster on the medium set, where most classes hold one workload, so off by default). With
     ``strict`` (hosts only), a restriction: what arrives on a host or in a tenant's zone must fit in
     the room there before anything leaves, so the moves are safe in any order (no swaps; its bound
-    proves nothing).
+    proves nothing). With ``lattice``, integer columns hold each zone's movable load in units (for
+    :meth:`Milp.lattice_bound`).
     """
     m = Model([], [], [], [], [])
     n_z, n_r = len(a.zones), len(a.resources)
@@ -270,7 +278,7 @@ def build_milp(
             if z in terms and a.req[w, r] > 0:
                 terms[z][0].append(c)
                 terms[z][1].append(float(a.req[w, r]))
-        unit = load_unit(a.req[a.movable, r])
+        unit = load_unit(a.req[a.movable, r]) if lattice else None
         if unit is not None and unit < FINEST_UNIT * zone_cap[zones, r].min():
             unit = None  # a grain this fine cannot decide an imbalance: no columns for it
         for z in zones:

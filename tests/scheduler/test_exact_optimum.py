@@ -93,7 +93,7 @@ def test_the_lattice_bound_and_an_optimal_exact_plan_agree_with_brute_force(inv:
     data = inventory_to_dict(inv)
     best = best_reachable(data, None)
     a = to_arrays(inv)
-    assert build_milp(a, None, level="zone").lattice_bound(60.0, 2_000)[0] <= best + 1e-9
+    assert build_milp(a, None, level="zone", lattice=True).lattice_bound(60.0, 2_000)[0] <= best + 1e-9
     plan = rebalance(inv, strategy="exact", time_limit=60.0)
     assert check_plan(data, plan.to_json()) == []
     assert plan.lower_bound <= best + 1e-9
