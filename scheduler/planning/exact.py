@@ -46,6 +46,8 @@ INF = highspy.kHighsInf
 MAX_PLACEMENTS = 400_000
 # A safe plan this close to a proven lower bound is optimal (the solver's own tolerances are ~1e-7).
 PROOF_TOLERANCE = 2e-7
+# Phase-2 re-solves with the workloads the greedy order could not place kept at home.
+RETRIES = 3
 # Branch-and-bound nodes for the lattice bound (it usually closes at the root).
 LATTICE_NODES = 2_000
 
@@ -159,6 +161,26 @@ def _solve(
     solved = h2 if h2.getInfo().primal_solution_status == 2 else h1
     zone, host = milp.placement(a, np.array(solved.getSolution().col_value))
     moves, stuck = order_moves(a, zone, host)
+    for _ in range(RETRIES):
+        if not stuck:
+            break
+        # keep the workloads left without a safe turn where they are, and ask phase 2 again for a
+        # placement as balanced (a restriction: it may find none)
+        rep = {w: members[0] for members in milp.classes.members for w in members}
+        for w in stuck:
+            c = milp.x[(rep[w], int(milp.cur_bin[w]))]
+            milp.model.lower[c] = min(milp.model.upper[c], milp.model.lower[c] + 1.0)
+        again = milp.model.solve(
+            milp.moves_cost, max(0.05, deadline - time.monotonic()), max_nodes=nodes[1], heuristics=True
+        )
+        timed_out |= again.getModelStatus() == highspy.HighsModelStatus.kTimeLimit
+        if again.getInfo().primal_solution_status != 2:
+            break
+        zone, host = milp.placement(a, np.array(again.getSolution().col_value))
+        retry, left = order_moves(a, zone, host)
+        if len(left) >= len(stuck) and len(retry) <= len(moves):
+            break
+        moves, stuck = retry, left
     return _Outcome(moves, stuck, best_t, dual, proven, timed_out)
 
 

@@ -61,16 +61,17 @@ def clones(draw: st.DrawFn, most: int = 6) -> Inventory:
 
 
 def _optimum(a: Arrays, level: str, merge: bool, max_moves: int | None) -> tuple[float, float]:
-    """(least t, then least phase-2 cost) of the MILP, both solved to optimality."""
+    """(least t, then least phase-2 cost) of the MILP, both solved to optimality (with tolerances tight
+    enough that t is the spread itself, not 1e-6 below it)."""
     milp = build_milp(a, max_moves, level=level, merge=merge)
     cost = np.zeros(len(milp.model.cost))
     cost[milp.t] = 1.0
-    first = milp.model.solve(cost, 60.0)
+    first = milp.model.solve(cost, 60.0, tolerance=1e-9)
     if first.getInfo().primal_solution_status != 2:
         return np.inf, np.inf
     t = first.getInfo().objective_function_value
     milp.model.row(-np.inf, t + 1e-7, [milp.t], [1.0])
-    second = milp.model.solve(milp.moves_cost, 60.0)
+    second = milp.model.solve(milp.moves_cost, 60.0, tolerance=1e-9)
     return t, second.getInfo().objective_function_value
 
 
