@@ -1,7 +1,11 @@
 """The rebalancing MILP over final placements (HiGHS), shared by the exact strategy and the bound.
 
-Variables ``x[w, b]`` place each movable workload on one bin: a host (``level="host"``) or, a
-relaxation, a whole zone; ``t`` bounds every resource's spread of zone utilization. Every constraint
+Integer columns ``x[c, b]`` count the movable workloads of each class placed on a bin (one workload
+a class, or with ``merge`` classes of interchangeable ones, :mod:`scheduler.planning.symmetry`, an
+exact reformulation): a host
+(``level="host"``) or, a relaxation, a whole zone; ``t`` bounds every resource's spread of zone
+utilization; optionally, integer columns hold each zone's movable load in units (a valid cut: every
+movable request is a whole number of units, see :meth:`Milp.lattice_bound`). Every constraint
 is one that any safe sequence of moves must satisfy at its end (hosts and quotas no fuller than
 allowed, replica groups no narrower and never two replicas on one host, at most ``max_moves``
 moves), so the solver's dual bound on ``t`` is a proven lower bound for the real problem.
@@ -17,6 +21,7 @@ import numpy as np
 from scheduler.model.resource import memory_index
 from scheduler.planning.arrays import Arrays
 from scheduler.planning.solver import quiet_highs
+from scheduler.planning.symmetry import Classes, split, workload_classes
 
 INF = highspy.kHighsInf
 
@@ -50,15 +55,22 @@ class Model:
         start: dict[int, float] | None = None,
         *,
         max_nodes: int | None = None,
+        heuristics: bool | None = None,
+        tolerance: float | None = None,
     ) -> highspy.Highs:
         """Minimise ``cost``; with ``max_nodes`` the branch and bound stops there (deterministically)
-        and, as only the dual bound is wanted then, without primal heuristics."""
+        and, unless ``heuristics``, without primal heuristics (when only the dual bound is wanted);
+        ``tolerance`` tightens the primal and integrality feasibility tolerances (1e-7 and 1e-6)."""
         h = quiet_highs(time_limit)
         h.setOptionValue("mip_rel_gap", 1e-7)
         h.setOptionValue("mip_abs_gap", 1e-9)
+        if tolerance is not None:
+            h.setOptionValue("primal_feasibility_tolerance", tolerance)
+            h.setOptionValue("mip_feasibility_tolerance", tolerance)
         if max_nodes is not None:
             h.setOptionValue("mip_max_nodes", int(max_nodes))
-            h.setOptionValue("mip_heuristic_effort", 0.0)
+            if not heuristics:
+                h.setOptionValue("mip_heuristic_effort", 0.0)
         n = len(self.cost)
         no_entries = np.array([], dtype=np.int32)
         h.addCols(n, cost, np.array(self.lower), np.array(self.upper), 0, no_entries, no_entries, [])
@@ -94,10 +106,73 @@ class Milp:
     bin_zone: np.ndarray  # zone of each bin
     t: int
     moves_cost: np.ndarray  # phase-2 objective over columns
+    classes: Classes  # the workloads each representative in ``x`` stands for
+    cur_bin: np.ndarray  # (W,) each workload's bin before any move
+    loads: tuple[int, ...]  # integer columns: movable load of each zone and resource, in units
+
+    def lattice_bound(self, time_limit: float, max_nodes: int) -> tuple[float, bool]:
+        """A proven lower bound on ``t``: this MILP (built with ``lattice``) with only the zone loads
+        kept whole.
+
+        Workloads may be split, but each zone's movable load stays a whole number of units (every
+        movable request is a multiple of the unit). On inventories of few VM sizes the imbalance is
+        decided by that granularity: this small MILP usually proves the optimum outright. Returns the
+        bound and whether the time limit (not ``max_nodes``) stopped the search.
+        """
+        cost = np.zeros(len(self.model.cost))
+        cost[self.t] = 1.0
+        relaxed = Model(
+            self.model.cost, self.model.lower, self.model.upper, list(self.loads), self.model.rows
+        )
+        # tight tolerances: at HiGHS's defaults the utilization rows may be violated by ~1e-6, which
+        # left the bound that much below the discrete value it proves (0.0078115 for 1/128)
+        h = relaxed.solve(cost, time_limit, max_nodes=max_nodes, tolerance=1e-9)
+        dual = float(h.getInfo().mip_dual_bound)
+        timed_out = h.getModelStatus() == highspy.HighsModelStatus.kTimeLimit
+        return (dual if np.isfinite(dual) else 0.0), timed_out
+
+    def placement(self, a: Arrays, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(target zone, target host or -1 at zone level) of every workload in a solution's ``values``.
+
+        A class's members leave the fullest hosts first (see :func:`symmetry.split`).
+        """
+        zone = a.host_zone[a.host_of].copy()
+        host = np.full(len(a.workloads), -1)
+        host_level = self.bin_zone is a.host_zone
+        fill = (a.host_load(a.host_of) / np.where(a.host_cap > 0, a.host_cap, 1.0)).max(axis=1)
+        for members in self.classes.members:
+            w0 = members[0]
+            cur = int(self.cur_bin[w0])
+            counts = {}
+            for b in range(len(self.bin_zone)):
+                c = self.x.get((w0, b))
+                if c is not None and values[c] > 0.5:
+                    counts[b] = round(float(values[c]))
+            for w, b in split(members, counts, cur, fill[a.host_of]).items():
+                if b != cur:
+                    zone[w] = self.bin_zone[b]
+                    host[w] = b if host_level else -1
+        return zone, host
 
 
-def build_milp(a: Arrays, max_moves: int | None, *, level: str) -> Milp:
-    """The MILP with hosts as bins (``level="host"``) or, a relaxation, whole zones as bins."""
+def build_milp(
+    a: Arrays,
+    max_moves: int | None,
+    *,
+    level: str,
+    merge: bool = False,
+    strict: bool = False,
+    lattice: bool = False,
+) -> Milp:
+    """The MILP with hosts as bins (``level="host"``) or, a relaxation, whole zones as bins.
+
+    With ``merge`` interchangeable workloads share count columns (:mod:`symmetry`, exact; measured
+    no faster on the medium set, where most classes hold one workload, so off by default). With
+    ``strict`` (hosts only), a restriction: what arrives on a host or in a tenant's zone must fit in
+    the room there before anything leaves, so the moves are safe in any order (no swaps; its bound
+    proves nothing). With ``lattice``, integer columns hold each zone's movable load in units (for
+    :meth:`Milp.lattice_bound`).
+    """
     m = Model([], [], [], [], [])
     n_z, n_r = len(a.zones), len(a.resources)
     host_load = a.host_load(a.host_of)
@@ -125,29 +200,37 @@ def build_milp(a: Arrays, max_moves: int | None, *, level: str) -> Milp:
     for w in np.flatnonzero(~a.movable):
         fixed_zone[bin_zone[cur_bin[w]]] += a.req[w]
         fixed_bin[cur_bin[w]] += a.req[w]
-    x: dict[tuple[int, int], int] = {}
+    groups = workload_classes(a, cur_bin, can, merge=merge)
+    size = np.zeros(len(a.workloads), dtype=np.int64)  # members a representative stands for
+    x: dict[tuple[int, int], int] = {}  # (representative workload, bin) -> column of its count
     by_bin: dict[int, list[tuple[int, int]]] = {}
-    movable = np.flatnonzero(a.movable)
-    for w in movable:
+    for members in groups.members:
+        w, n = members[0], len(members)
+        size[w] = n
         cur = int(cur_bin[w])
         cols = []
         for b in np.flatnonzero(can[w]).tolist() + ([cur] if not can[w, cur] else []):
-            x[(int(w), int(b))] = c = m.col(0.0, 1.0, integer=True)
+            x[(w, int(b))] = c = m.col(0.0, float(n), integer=True)
             cols.append(c)
-            by_bin.setdefault(int(b), []).append((int(w), c))
-        m.row(1.0, 1.0, cols, [1.0] * len(cols))
+            by_bin.setdefault(int(b), []).append((w, c))
+        m.row(float(n), float(n), cols, [1.0] * len(cols))
     # bins: no fuller than allowed
+    if strict:  # the load a host starts with, plus what arrives, within its capacity
+        full = np.any(host_load > a.host_cap + 1e-9, axis=1)
+        fixed_bin = np.where(full[:, None], np.inf, host_load)
+        limit = a.host_cap
+        by_bin = {b: [(w, c) for w, c in entries if cur_bin[w] != b] for b, entries in by_bin.items()}
     for b, entries in by_bin.items():
-        room = limit[b] - fixed_bin[b]
+        room = np.maximum(0.0, limit[b] - fixed_bin[b]) if strict else limit[b] - fixed_bin[b]
         for r in range(n_r):
-            nz = [(c, float(a.req[w, r])) for w, c in entries if a.req[w, r] > 0]
-            if nz and sum(v for _, v in nz) > room[r] + 1e-9:
-                m.row(-INF, float(room[r]), [c for c, _ in nz], [v for _, v in nz])
+            nz = [(c, float(a.req[w, r]), size[w]) for w, c in entries if a.req[w, r] > 0]
+            if nz and sum(v * n for _, v, n in nz) > room[r] + 1e-9:
+                m.row(-INF, float(room[r]), [c for c, _, _ in nz], [v for _, v, _ in nz])
     # quotas: no higher in any zone than the quota, or than it already is
     use = a.tenant_use(a.host_of)
     by_tenant_zone: dict[tuple[int, int], list[tuple[int, int]]] = {}
     for (w, b), c in x.items():
-        if a.tenant[w] >= 0:
+        if a.tenant[w] >= 0 and not (strict and bin_zone[b] == a.host_zone[a.host_of[w]]):
             by_tenant_zone.setdefault((int(a.tenant[w]), int(bin_zone[b])), []).append((w, c))
     pinned_use = np.zeros_like(use)
     for w in np.flatnonzero(~a.movable & (a.tenant >= 0)):
@@ -157,10 +240,10 @@ def build_milp(a: Arrays, max_moves: int | None, *, level: str) -> Milp:
             cap = a.quota[t, z, r]
             if not np.isfinite(cap):
                 continue
-            room = max(cap, use[t, z, r]) - pinned_use[t, z, r]
-            nz = [(c, float(a.req[w, r])) for w, c in entries if a.req[w, r] > 0]
-            if nz and sum(v for _, v in nz) > room + 1e-9:
-                m.row(-INF, float(room), [c for c, _ in nz], [v for _, v in nz])
+            room = max(0.0, cap - use[t, z, r]) if strict else max(cap, use[t, z, r]) - pinned_use[t, z, r]
+            nz = [(c, float(a.req[w, r]), size[w]) for w, c in entries if a.req[w, r] > 0]
+            if nz and sum(v * n for _, v, n in nz) > room + 1e-9:
+                m.row(-INF, float(room), [c for c, _, _ in nz], [v for _, v, _ in nz])
     # replica groups: one replica per host (unless already stacked), never fewer zones
     for g in range(len(a.groups)):
         members = np.flatnonzero(a.group == g)
@@ -189,6 +272,7 @@ def build_milp(a: Arrays, max_moves: int | None, *, level: str) -> Milp:
         m.row(float(len(start_zones)), INF, y_cols, [1.0] * len(y_cols))
     # spread of utilization per resource
     t_col = m.col(0.0, INF)
+    loads: list[int] = []
     for r in range(n_r):
         zones = [z for z in range(n_z) if zone_cap[z, r] > 0]
         if len(zones) < 2:
@@ -200,23 +284,49 @@ def build_milp(a: Arrays, max_moves: int | None, *, level: str) -> Milp:
             z = int(bin_zone[b])
             if z in terms and a.req[w, r] > 0:
                 terms[z][0].append(c)
-                terms[z][1].append(float(a.req[w, r] / zone_cap[z, r]))
+                terms[z][1].append(float(a.req[w, r]))
+        unit = load_unit(a.req[a.movable, r]) if lattice else None
+        if unit is not None and unit < FINEST_UNIT * zone_cap[zones, r].min():
+            unit = None  # a grain this fine cannot decide an imbalance: no columns for it
         for z in zones:
-            cols, vals = terms[z]
+            cols, amounts = terms[z]
+            vals = [v / zone_cap[z, r] for v in amounts]
             base = float(fixed_zone[z, r] / zone_cap[z, r])
+            if unit is not None and cols:
+                # the movable load of a zone is a whole number of units (see lattice_bound)
+                k = m.col(0.0, INF, integer=True)
+                loads.append(k)
+                m.row(0.0, 0.0, [*cols, k], [*(v / unit for v in amounts), -1.0])
             m.row(-INF, -base, [*cols, hi], [*vals, -1.0])  # util <= hi
             m.row(-base, INF, [*cols, lo], [*vals, -1.0])  # util >= lo
     # moves: 1 - x[w, current bin]
-    stay = [x[(int(w), int(cur_bin[w]))] for w in movable]
+    reps = [members[0] for members in groups.members]
+    stay = [x[(w, int(cur_bin[w]))] for w in reps]
     if max_moves is not None:
-        m.row(float(len(stay) - max_moves), INF, stay, [1.0] * len(stay))
+        m.row(float(int(a.movable.sum()) - max_moves), INF, stay, [1.0] * len(stay))
     memory = memory_weights(a)
-    total = float(memory[movable].sum()) or 1.0
+    total = float(memory[a.movable].sum()) or 1.0
     moves_cost = np.zeros(len(m.cost))
-    for w, c in zip(movable, stay, strict=True):
+    for w, c in zip(reps, stay, strict=True):
         # minimising -(1 + mem / 2 total) per workload that stays: fewest moves, then least memory
         moves_cost[c] = -(1.0 + 0.5 * memory[w] / total)
-    return Milp(m, x, bin_zone, t_col, moves_cost)
+    return Milp(m, x, bin_zone, t_col, moves_cost, groups, cur_bin, tuple(loads))
+
+
+# Zone-load units below this share of a zone's capacity get no integer columns (ROADEF's requests
+# are whole numbers against capacities in the millions).
+FINEST_UNIT = 1e-5
+
+
+def load_unit(values: np.ndarray) -> float | None:
+    """The largest amount every one of ``values`` is a whole multiple of (None if there is none)."""
+    for scale in (1, 2, 4, 8, 10, 100, 1000):
+        scaled = values * scale
+        whole = np.round(scaled)
+        if np.all(np.abs(scaled - whole) <= 1e-9 * np.maximum(1.0, np.abs(scaled))):
+            g = int(np.gcd.reduce(whole.astype(np.int64))) if whole.size else 0
+            return g / scale if g > 0 else None
+    return None
 
 
 def memory_weights(a: Arrays) -> np.ndarray:
@@ -232,4 +342,11 @@ def placement_start(a: Arrays, milp: Milp, moves: list[tuple[int, int]]) -> dict
         host_of[w] = h
     host_level = milp.bin_zone is a.host_zone
     target = host_of if host_level else a.host_zone[host_of]
-    return {c: float(target[w] == b) for (w, b), c in milp.x.items()}
+    start = dict.fromkeys(milp.x.values(), 0.0)
+    for members in milp.classes.members:
+        for w in members:
+            c = milp.x.get((members[0], int(target[w])))
+            if c is None:
+                return {}  # the placement is outside the MILP (should not happen): no start
+            start[c] += 1.0
+    return start
