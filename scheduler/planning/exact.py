@@ -25,8 +25,8 @@ from scheduler.planning.arrays import Arrays
 from scheduler.planning.descent import measure
 from scheduler.planning.heuristic import heuristic_moves
 from scheduler.planning.milp import Milp, build_milp, placement_start
+from scheduler.planning.order import order_moves
 from scheduler.planning.outcome import finish
-from scheduler.planning.placement import PlacementState
 from scheduler.planning.problem import Problem
 
 NAME = "exact"
@@ -45,29 +45,6 @@ def _targets(a: Arrays, milp: Milp, values: np.ndarray) -> tuple[np.ndarray, np.
             zone[w] = milp.bin_zone[b]
             host[w] = b if host_level else -1
     return zone, host
-
-
-def order_moves(a: Arrays, zone: np.ndarray, host: np.ndarray) -> tuple[list[tuple[int, int]], list[int]]:
-    """A safe order of the moves that bring every workload to its target ``zone``.
-
-    Each move goes to its preferred ``host`` when that is safe at the time, else to the emptiest safe
-    host of the zone. Returns the ordered moves and the workloads left without any safe turn.
-    """
-    state = PlacementState(a)
-    pending = [int(w) for w in np.flatnonzero(zone != a.host_zone[a.host_of])]
-    done: list[tuple[int, int]] = []
-    progress = True
-    while pending and progress:
-        progress = False
-        for w in list(pending):
-            prefer = int(host[w]) if host[w] >= 0 else None
-            h = state.pick_host(w, int(zone[w]), prefer=prefer)
-            if h >= 0:
-                state.apply(w, h)
-                done.append((w, h))
-                pending.remove(w)
-                progress = True
-    return done, pending
 
 
 @dataclass(frozen=True)
