@@ -25,8 +25,9 @@ EPS = 1e-12
 CHAIN_UP_TO = 3000
 # Candidate chains tried (best first, those the zone rules allow) before the search gives up.
 TRIES = 64
-# At most this many chains per run (each followed by a descent).
+# At most this many chains in a row, and runs of chains each followed by a descent.
 MAX_CHAINS = 200
+DESCENTS = 3
 
 
 def _state(a: Arrays, moves: list[IndexMove]) -> PlacementState:
@@ -57,8 +58,8 @@ def _zone_fits(a: Arrays, s: PlacementState, ws: np.ndarray) -> np.ndarray:
     return out
 
 
-def _candidates(a: Arrays, s: PlacementState, budget: Budget) -> list[tuple[float, int, int, int, int]]:
-    """Improving chains (new imbalance, w, destination zone, blocker b, b's zone e), best first."""
+def _candidates(a: Arrays, s: PlacementState, budget: Budget) -> np.ndarray:
+    """Improving chains, rows (new imbalance, w, destination zone, blocker b, b's zone e), best first."""
     u = s.utilization()
     imb = measure(u, np.zeros(u.shape[1]))[0]
     ext = extreme_zones(u, imb)
@@ -69,7 +70,7 @@ def _candidates(a: Arrays, s: PlacementState, budget: Budget) -> list[tuple[floa
     fits_z = np.zeros((len(a.workloads), n_z), dtype=bool)
     fits_z[movable] = _zone_fits(a, s, movable) & a.allowed[movable]
     inv = s.inv_cap
-    out: list[tuple[float, int, int, int, int]] = []
+    out: list[np.ndarray] = []
     for src in range(n_z):
         ws = np.flatnonzero(free & (zone_now == src))
         for dst in range(n_z):
@@ -103,10 +104,12 @@ def _candidates(a: Arrays, s: PlacementState, budget: Budget) -> list[tuple[floa
             lo = np.fmin(np.fmin(lo_e[None], ue), np.fmin(us3, ud[:, None, :]))
             new = np.nan_to_num(hi - lo, nan=0.0, neginf=0.0, posinf=0.0).max(axis=2)  # (P, Z)
             good = (new < imb - EPS) & fits_z[b] & (dst != zones.T)
-            for p, e in zip(*np.nonzero(good), strict=True):
-                out.append((float(new[p, e]), int(w[p]), dst, int(b[p]), int(e)))
-    out.sort()
-    return out
+            p, e = np.nonzero(good)
+            out.append(np.column_stack([new[p, e], w[p], np.full(p.size, dst), b[p], e]))
+    if not out:
+        return np.zeros((0, 5))
+    found = np.concatenate(out)
+    return found[np.lexsort(found.T[::-1])]
 
 
 def _try(s: PlacementState, w: int, dst: int, b: int, e: int) -> list[IndexMove] | None:
@@ -125,22 +128,17 @@ def _try(s: PlacementState, w: int, dst: int, b: int, e: int) -> list[IndexMove]
     return [(b, hb), (w, hw)]
 
 
-def chain_moves(
-    a: Arrays, moves: list[IndexMove], *, max_moves: int | None, budget: Budget
-) -> list[IndexMove]:
-    """``moves`` followed by improving ejection chains (each followed by a descent), while the budget
-    lasts; unchanged above CHAIN_UP_TO movable workloads."""
-    if int(a.movable.sum()) > CHAIN_UP_TO:
-        return moves
+def _chains(a: Arrays, moves: list[IndexMove], max_moves: int | None, budget: Budget) -> list[IndexMove]:
+    """``moves`` followed by improving chains, best first, until none is left (or the budget)."""
+    s = _state(a, moves)
     moves = list(moves)
     for _ in range(MAX_CHAINS):
         if budget.exhausted() or (max_moves is not None and len(moves) + 2 > max_moves):
             break
-        s = _state(a, moves)
         taken = None
         refused: set[tuple[int, int]] = set()  # (workload, zone) the zone rules refuse now
         tries = 0
-        for _, w, dst, b, e in _candidates(a, s, budget):
+        for w, dst, b, e in _candidates(a, s, budget)[:, 1:].astype(np.int64).tolist():
             if (b, e) in refused or (w, dst) in refused:
                 continue
             budget.spend(1)
@@ -156,6 +154,24 @@ def chain_moves(
                 break
         if taken is None:
             break
-        again = descend(a, max_moves=max_moves, start=moves + taken, budget=budget)
+        moves += taken
+    return moves
+
+
+def chain_moves(
+    a: Arrays, moves: list[IndexMove], *, max_moves: int | None, budget: Budget
+) -> list[IndexMove]:
+    """``moves`` followed by improving ejection chains while the budget lasts, the descent searching
+    on after each run of chains (a few times at most); unchanged above CHAIN_UP_TO movable workloads."""
+    if int(a.movable.sum()) > CHAIN_UP_TO:
+        return moves
+    moves = list(moves)
+    for _ in range(DESCENTS):
+        chained = _chains(a, moves, max_moves, budget)
+        if len(chained) == len(moves):
+            break
+        again = descend(a, max_moves=max_moves, start=chained, budget=budget)
         moves = list(again.moves)
+        if len(moves) == len(chained):
+            break
     return moves

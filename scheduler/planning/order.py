@@ -42,6 +42,8 @@ BRANCH = 3
 # A parked workload may raise the target placement's imbalance by at most this much.
 PARK_SLACK = 1e-3
 RESOLVE_ROUNDS = 3
+# Branch-and-bound nodes of a re-solve (the normal stop: the same answer on any machine).
+RESOLVE_NODES = 400
 # Default wall-clock net of all re-solves together, when the caller gives no deadline.
 RESOLVE_SECONDS = 10.0
 # Workload x host pairs up to which a re-solve places on hosts (else on zones).
@@ -265,13 +267,15 @@ def _resolve(
     _no_group_swaps(here, milp)
     cost = np.zeros(len(milp.model.cost))
     cost[milp.t] = 1.0
-    first = milp.model.solve(cost, seconds * 0.7, placement_start(here, milp, warm))
+    first = milp.model.solve(cost, seconds * 0.7, placement_start(here, milp, warm), max_nodes=RESOLVE_NODES)
     if first.getInfo().primal_solution_status != 2:
         return None
     best_t = float(first.getInfo().objective_function_value)
     milp.model.row(-INF, best_t + 1e-7, [milp.t], [1.0])
     values = first.getSolution().col_value
-    second = milp.model.solve(milp.moves_cost, seconds * 0.3, dict(enumerate(values)))
+    second = milp.model.solve(
+        milp.moves_cost, seconds * 0.3, dict(enumerate(values)), max_nodes=RESOLVE_NODES // 4
+    )
     if second.getInfo().primal_solution_status == 2:
         values = second.getSolution().col_value
     zone = a.host_zone[a.host_of].copy()
