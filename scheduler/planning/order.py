@@ -10,8 +10,13 @@ elsewhere (goal 3 of issue #13). Rule 5 stays: every workload moves at most once
     otherwise moving hops to another host of its zone (its one move) so the arrival fits;
 (c) parks: a blocked workload goes to a third zone (its final place, not the MILP's) when that keeps
     the target placement's imbalance within ``PARK_SLACK``;
-(d) re-solves: what is ordered is fixed, the stuck (workload, zone) targets are forbidden and the
-    placement MILP is solved again from there, a few rounds.
+(d) re-solves: the stuck (workload, zone) targets are forbidden (those of every round so far),
+    swaps of two replicas that are each alone in their zone are cut (no order can make them), and
+    the placement MILP is solved again, warm-started from a placement safe moves reach (the
+    heuristic's, or the best order so far), for a few rounds, each stopped at a node limit. The
+    ordered part of a stuck round, with the descent searching on from it, is a candidate too.
+
+The best of the rounds (lowest imbalance, then fully ordered, then fewest moves) is returned.
 
 Every step is checked against the array rules of :class:`PlacementState` when it is made, and the
 plan still passes the safety gate in :func:`scheduler.planning.outcome.finish`.
@@ -21,7 +26,6 @@ from __future__ import annotations
 
 import dataclasses
 import time
-from dataclasses import dataclass
 
 import highspy
 import numpy as np
@@ -49,14 +53,6 @@ RESOLVE_SECONDS = 10.0
 # Workload x host pairs up to which a re-solve places on hosts (else on zones).
 RESOLVE_HOST_PAIRS = 20_000
 INF = highspy.kHighsInf
-
-
-@dataclass
-class Ordered:
-    """Moves in a safe order, and the target moves left without a safe turn."""
-
-    moves: list[IndexMove]
-    stuck: list[int]
 
 
 class _Orderer:

@@ -140,3 +140,28 @@ def test_every_order_is_safe_step_by_step_and_moves_a_workload_once(inv: Invento
     problems = check_plan(inventory_to_dict(inv), _plan(inv, a, moves))
     assert [p for p in problems if "raises the imbalance" not in p] == []
     assert set(stuck) <= set(range(len(a.workloads)))
+
+
+def test_a_workload_not_moving_hops_inside_its_zone_to_make_room() -> None:
+    # s is at 0.9, t at 0.55 (11 of 20); t has 9 free over two hosts but at most 5 on one; v (6) is to arrive. k (2, the smallest
+    # that makes room) hops from t1 to t2 (its one move), then v fits on t1.
+    zones = (
+        InventoryZone("s", None, (Host("s1", "s", {"cpu": 20.0}),)),
+        InventoryZone("t", None, (Host("t1", "t", {"cpu": 10.0}), Host("t2", "t", {"cpu": 10.0}))),
+    )
+    workloads = (
+        Workload("v", None, "s1", {"cpu": 6.0}),
+        Workload("p", None, "s1", {"cpu": 12.0}),
+        Workload("u", None, "t1", {"cpu": 4.0}),
+        Workload("k", None, "t1", {"cpu": 2.0}),
+        Workload("m", None, "t2", {"cpu": 5.0}),
+    )
+    inv = Inventory(zones=zones, workloads=workloads)
+    a = to_arrays(inv)
+    zone = a.host_zone[a.host_of].copy()
+    zone[0] = 1
+    assert _greedy(a, zone) == [0]
+    moves, stuck = order_moves(a, zone, np.full(5, -1), max_moves=2)
+    assert stuck == []
+    assert [(a.workloads[w], a.hosts[h]) for w, h in moves] == [("k", "t2"), ("v", "t1")]
+    assert check_plan(inventory_to_dict(inv), _plan(inv, a, moves)) == []
