@@ -47,7 +47,7 @@ BRANCH = 3
 PARK_SLACK = 1e-3
 RESOLVE_ROUNDS = 3
 # Branch-and-bound nodes of a re-solve (the normal stop: the same answer on any machine).
-RESOLVE_NODES = 400
+RESOLVE_NODES = 1200
 # Default wall-clock net of all re-solves together, when the caller gives no deadline.
 RESOLVE_SECONDS = 10.0
 # Workload x host pairs up to which a re-solve places on hosts (else on zones).
