@@ -50,6 +50,8 @@ RESOLVE_ROUNDS = 3
 RESOLVE_NODES = 1200
 # Default wall-clock net of all re-solves together, when the caller gives no deadline.
 RESOLVE_SECONDS = 10.0
+# Groups up to this many replicas get cycle cuts in a re-solve (two- and three-cycles).
+CYCLE_CUT_REPLICAS = 12
 # Workload x host pairs up to which a re-solve places on hosts (else on zones).
 RESOLVE_HOST_PAIRS = 20_000
 INF = highspy.kHighsInf
@@ -284,21 +286,31 @@ def _resolve(
 
 
 def _no_group_swaps(a: Arrays, milp: Milp) -> None:
-    """Cuts: two replicas of a group, each the only one in its zone, never trade zones (under rules 4
-    and 5 no order can make that swap: whichever goes first leaves its zone empty for the group)."""
+    """Cuts: in a group whose replicas are each alone in their zone, no two or three of them trade
+    zones in a cycle. Under rules 4 and 5 no order can: such a group only ever moves a replica into a
+    zone without one (moving into an occupied zone would leave the source zone empty, and no zone can
+    first gain a second replica), so whichever replica of a cycle goes first finds its target taken."""
     zone_now = a.host_zone[a.host_of]
-    by_zone: dict[tuple[int, int], list[int]] = {}
+    by_group: dict[int, list[int]] = {}
     for w in np.flatnonzero(a.group >= 0).tolist():
-        by_zone.setdefault((int(a.group[w]), int(zone_now[w])), []).append(w)
-    sole = {key: ws[0] for key, ws in by_zone.items() if len(ws) == 1 and a.movable[ws[0]]}
+        by_group.setdefault(int(a.group[w]), []).append(w)
     into: dict[tuple[int, int], list[int]] = {}  # (workload, zone) -> its columns there
     for (w, b), c in milp.x.items():
         into.setdefault((w, int(milp.bin_zone[b])), []).append(c)
-    for (g, s), w in sole.items():
-        for (g2, d), v in sole.items():
-            if g2 == g and s < d and (w, d) in into and (v, s) in into:
-                cols = into[(w, d)] + into[(v, s)]
-                milp.model.row(-INF, 1.0, cols, [1.0] * len(cols))
+    for members in by_group.values():
+        zones = [int(zone_now[w]) for w in members]
+        if len(set(zones)) < len(zones) or len(members) > CYCLE_CUT_REPLICAS:
+            continue
+        lone = [(w, z) for w, z in zip(members, zones, strict=True) if a.movable[w]]
+        for i, (w, s) in enumerate(lone):
+            for v, d in lone[i + 1 :]:
+                cycles = [[(w, d), (v, s)]]
+                cycles += [[(w, d), (v, f), (u, s)] for u, f in lone if u not in (w, v)]
+                cycles += [[(w, f), (u, d), (v, s)] for u, f in lone if u not in (w, v)]
+                for cycle in cycles:
+                    if all(step in into for step in cycle):
+                        cols = [c for step in cycle for c in into[step]]
+                        milp.model.row(-INF, float(len(cycle) - 1), cols, [1.0] * len(cols))
 
 
 def order_moves(
