@@ -8,6 +8,7 @@ from __future__ import annotations
 import time
 
 import numpy as np
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -164,4 +165,19 @@ def test_a_workload_not_moving_hops_inside_its_zone_to_make_room() -> None:
     moves, stuck = order_moves(a, zone, np.full(5, -1), max_moves=2)
     assert stuck == []
     assert [(a.workloads[w], a.hosts[h]) for w, h in moves] == [("k", "t2"), ("v", "t1")]
+    assert check_plan(inventory_to_dict(inv), _plan(inv, a, moves)) == []
+
+
+def test_a_blocked_workload_is_parked_in_a_third_zone_when_the_balance_allows() -> None:
+    # v (3) is to go a -> b and x (3) b -> a, each waiting for the other (1 free on a and on b). Sent
+    # to c instead (its final place), v frees a for x, and the imbalance is that of the target (0.3).
+    inv = _inventory(10.0, {"a": [("v", 3.0), ("p", 6.0)], "b": [("x", 3.0), ("q", 6.0)], "c": [("r", 6.0)]})
+    a = to_arrays(inv)
+    zone = a.host_zone[a.host_of].copy()
+    zone[0], zone[2] = 1, 0  # v to b, x to a
+    assert _greedy(a, zone) == [0, 2]
+    moves, stuck = order_moves(a, zone, np.full(len(a.workloads), -1))
+    assert stuck == []
+    assert [(a.workloads[w], a.hosts[h]) for w, h in moves] == [("v", "c"), ("x", "a")]
+    assert imbalance_after(a, moves) == pytest.approx(0.3)
     assert check_plan(inventory_to_dict(inv), _plan(inv, a, moves)) == []
