@@ -4,9 +4,10 @@ On tightly packed hosts the move that would lower the imbalance (``w`` from zone
 often fits on no host of ``d``. A chain first moves a blocker ``b`` off a host of ``d`` to a third
 zone ``e`` (or to ``s``: a swap made in the other order than the descent's), then ``w`` into the
 room ``b`` left. Each step is checked when it is made, each workload still moves at most once, and
-a chain is taken only when the pair together lowers the imbalance. After each chain the descent
-searches on from there. Every candidate scored is work on the run's shared :class:`Budget`, so the
-plan is the same on any machine.
+a chain is taken when the pair together lowers the imbalance, or keeps it and brings the zones
+nearer the mean (as the descent's smoothing); after a run of chains the descent searches on, and
+the chains are kept only if the imbalance ends lower. Every candidate scored is work on the run's
+shared :class:`Budget`, so the plan is the same on any machine.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import numpy as np
 from scheduler.planning.arrays import Arrays
 from scheduler.planning.budget import Budget, measure
 from scheduler.planning.descent import descend
+from scheduler.planning.outcome import imbalance_after
 from scheduler.planning.placement import PlacementState
 from scheduler.planning.scoring import extreme_zones
 
@@ -28,6 +30,8 @@ TRIES = 64
 # At most this many chains in a row, and runs of chains each followed by a descent.
 MAX_CHAINS = 200
 DESCENTS = 3
+# A chain that keeps the imbalance must lower the squared distance from the mean by this much.
+FLATTER = 1e-9
 
 
 def _state(a: Arrays, moves: list[IndexMove]) -> PlacementState:
@@ -46,6 +50,11 @@ def _top2(u: np.ndarray, keep: np.ndarray, sign: float) -> tuple[np.ndarray, np.
     first, second = v[order[0], cols], v[order[1], cols] if u.shape[0] > 1 else np.full(u.shape[1], -np.inf)
     where = np.where(np.isfinite(first), order[0], -1)
     return sign * first, sign * second, where
+
+
+def _dist(u: np.ndarray, ubar: np.ndarray) -> np.ndarray:
+    """Squared distance from the mean utilization over the last axis (NaN = no capacity, left out)."""
+    return np.nansum((u - ubar) ** 2, axis=-1)
 
 
 def _zone_fits(a: Arrays, s: PlacementState, ws: np.ndarray) -> np.ndarray:
@@ -70,6 +79,9 @@ def _candidates(a: Arrays, s: PlacementState, budget: Budget) -> np.ndarray:
     fits_z = np.zeros((len(a.workloads), n_z), dtype=bool)
     fits_z[movable] = _zone_fits(a, s, movable) & a.allowed[movable]
     inv = s.inv_cap
+    load, cap = s.zone_load.sum(axis=0), s.zone_cap.sum(axis=0)
+    ubar = np.divide(load, cap, out=np.zeros_like(load), where=cap > 0)
+    dev2 = np.nansum((u - ubar) ** 2, axis=1)
     out: list[np.ndarray] = []
     for src in range(n_z):
         ws = np.flatnonzero(free & (zone_now == src))
@@ -103,7 +115,14 @@ def _candidates(a: Arrays, s: PlacementState, budget: Budget) -> np.ndarray:
             hi = np.fmax(np.fmax(hi_e[None], ue), np.fmax(us3, ud[:, None, :]))
             lo = np.fmin(np.fmin(lo_e[None], ue), np.fmin(us3, ud[:, None, :]))
             new = np.nan_to_num(hi - lo, nan=0.0, neginf=0.0, posinf=0.0).max(axis=2)  # (P, Z)
-            good = (new < imb - EPS) & fits_z[b] & (dst != zones.T)
+            # taken: a lower imbalance, or the same one with the zones nearer the mean (squared
+            # distance, as the descent's smoothing), which lets the descent search on
+            d_ud = _dist(ud, ubar) - dev2[dst]
+            dq = _dist(ue, ubar) - dev2[None, :] + (_dist(us, ubar) - dev2[src] + d_ud)[:, None]
+            dq[:, src] = _dist(ue[:, src], ubar) - dev2[src] + d_ud
+            better = (new < imb - EPS) | ((new <= imb + EPS) & (dq < -FLATTER))
+            good = better & fits_z[b] & (dst != zones.T)
+            new = new + 1e-3 * np.tanh(dq)  # the order: lower imbalance, then flatter
             p, e = np.nonzero(good)
             out.append(np.column_stack([new[p, e], w[p], np.full(p.size, dst), b[p], e]))
     if not out:
@@ -165,6 +184,7 @@ def chain_moves(
     on after each run of chains (a few times at most); unchanged above CHAIN_UP_TO movable workloads."""
     if int(a.movable.sum()) > CHAIN_UP_TO:
         return moves
+    start = list(moves)
     moves = list(moves)
     for _ in range(DESCENTS):
         chained = _chains(a, moves, max_moves, budget)
@@ -174,4 +194,5 @@ def chain_moves(
         moves = list(again.moves)
         if len(moves) == len(chained):
             break
-    return moves
+    # chains that only flattened, with no lower imbalance in the end, are not worth their moves
+    return moves if imbalance_after(a, moves) < imbalance_after(a, start) - EPS else start
