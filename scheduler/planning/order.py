@@ -49,7 +49,7 @@ RESOLVE_ROUNDS = 3
 # Branch-and-bound nodes of a re-solve (the normal stop: the same answer on any machine).
 RESOLVE_NODES = 1200
 # Default wall-clock net of all re-solves together, when the caller gives no deadline.
-RESOLVE_SECONDS = 10.0
+RESOLVE_SECONDS = 4.0
 # Groups up to this many replicas get cycle cuts in a re-solve (two- and three-cycles).
 CYCLE_CUT_REPLICAS = 12
 # Workload x host pairs up to which a re-solve places on hosts (else on zones).
