@@ -36,8 +36,8 @@ from scheduler.planning.arrays import Arrays
 from scheduler.planning.descent import measure
 from scheduler.planning.heuristic import heuristic_moves
 from scheduler.planning.milp import build_milp, placement_start
+from scheduler.planning.order import order_moves
 from scheduler.planning.outcome import finish
-from scheduler.planning.placement import PlacementState
 from scheduler.planning.problem import Problem
 
 NAME = "exact"
@@ -74,29 +74,6 @@ STEPS = (
     Step("host", True, 0.5, (1_000, 100)),
     Step("host", False, 1.0, (1_000, 100)),
 )
-
-
-def order_moves(a: Arrays, zone: np.ndarray, host: np.ndarray) -> tuple[list[tuple[int, int]], list[int]]:
-    """A safe order of the moves that bring every workload to its target ``zone``.
-
-    Each move goes to its preferred ``host`` when that is safe at the time, else to the emptiest safe
-    host of the zone. Returns the ordered moves and the workloads left without any safe turn.
-    """
-    state = PlacementState(a)
-    pending = [int(w) for w in np.flatnonzero(zone != a.host_zone[a.host_of])]
-    done: list[tuple[int, int]] = []
-    progress = True
-    while pending and progress:
-        progress = False
-        for w in list(pending):
-            prefer = int(host[w]) if host[w] >= 0 else None
-            h = state.pick_host(w, int(zone[w]), prefer=prefer)
-            if h >= 0:
-                state.apply(w, h)
-                done.append((w, h))
-                pending.remove(w)
-                progress = True
-    return done, pending
 
 
 @dataclass(frozen=True)
@@ -160,7 +137,7 @@ def _solve(
     timed_out |= h2.getModelStatus() == highspy.HighsModelStatus.kTimeLimit
     solved = h2 if h2.getInfo().primal_solution_status == 2 else h1
     zone, host = milp.placement(a, np.array(solved.getSolution().col_value))
-    moves, stuck = order_moves(a, zone, host)
+    moves, stuck = order_moves(a, zone, host, max_moves=max_moves, deadline=deadline)
     for _ in range(RETRIES):
         if not stuck:
             break
@@ -177,7 +154,7 @@ def _solve(
         if again.getInfo().primal_solution_status != 2:
             break
         zone, host = milp.placement(a, np.array(again.getSolution().col_value))
-        retry, left = order_moves(a, zone, host)
+        retry, left = order_moves(a, zone, host, max_moves=max_moves, deadline=deadline)
         if len(left) >= len(stuck) and len(retry) <= len(moves):
             break
         moves, stuck = retry, left

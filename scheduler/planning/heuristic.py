@@ -13,6 +13,7 @@ import numpy as np
 
 from scheduler.model.plan import Plan
 from scheduler.planning.arrays import Arrays
+from scheduler.planning.chain import chain_moves
 from scheduler.planning.descent import EPS, SWAPS_BELOW, Budget, descend, measure, work_budget
 from scheduler.planning.hosts import balance_hosts
 from scheduler.planning.outcome import IndexMoves, finish, imbalance_after
@@ -108,7 +109,8 @@ def heuristic_moves(
         if best is None or key[:2] < best[:2]:
             best = key
     assert best is not None
-    return best[2], best[3]
+    moves = chain_moves(arrays, best[2], max_moves=max_moves, budget=budget)  # tight capacity: chains
+    return moves, "time-limit" if budget.timed_out else best[3]
 
 
 def plan_heuristic(problem: Problem) -> Plan:
