@@ -25,6 +25,8 @@ IndexMove = tuple[int, int]
 EPS = 1e-12
 # Chains are searched only up to this many movable workloads (pairs of workloads per zone pair).
 CHAIN_UP_TO = 3000
+# The share of the run's work budget the chains (and the descents after them) may spend.
+CHAIN_SHARE = 0.15
 # Candidate chains tried (best first, those the zone rules allow) before the search gives up.
 TRIES = 64
 # At most this many chains in a row, and runs of chains each followed by a descent.
@@ -184,6 +186,17 @@ def chain_moves(
     on after each run of chains (a few times at most); unchanged above CHAIN_UP_TO movable workloads."""
     if int(a.movable.sum()) > CHAIN_UP_TO:
         return moves
+    # the chains get a share of the run's budget, not all that is left: on tight many-resource
+    # inventories they would otherwise take several times the descent's time for small gains
+    own = Budget(min(budget.work - budget.used, int(budget.work * CHAIN_SHARE)), budget.deadline)
+    try:
+        return _chain_moves(a, moves, max_moves, own)
+    finally:
+        budget.spend(own.used)
+        budget.timed_out |= own.timed_out
+
+
+def _chain_moves(a: Arrays, moves: list[IndexMove], max_moves: int | None, budget: Budget) -> list[IndexMove]:
     start = list(moves)
     moves = list(moves)
     for _ in range(DESCENTS):
