@@ -7,7 +7,9 @@ its planner here, from the same options.
 from __future__ import annotations
 
 import argparse
+from collections.abc import Mapping
 
+from govcloud.sources import source_kind
 from scheduler.planning import exact
 from scheduler.planning.rebalance import Planner, planner
 from scheduler.planning.strategy import DEFAULT, STRATEGIES
@@ -40,6 +42,14 @@ def add_strategy_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def planner_from_args(args: argparse.Namespace) -> Planner:
+def planner_from_args(
+    args: argparse.Namespace, usage: Mapping[str, Mapping[str, float]] | None = None
+) -> Planner:
     """The one planner the options name (every command that plans or re-plans builds it here)."""
-    return planner(args.strategy, args.time_limit)
+    return planner(args.strategy, args.time_limit, usage, hosts=hosts_movable(args))
+
+
+def hosts_movable(args: argparse.Namespace) -> bool:
+    """Whether the source's executor puts a workload on the planned host (not on Kubernetes, where
+    the kube-scheduler picks the node inside the planned zone: host balancing is off there)."""
+    return source_kind(args) != "kubernetes"

@@ -19,11 +19,11 @@ from govcloud.applying import (
 )
 from govcloud.console import bad_input, make_console, print_json
 from govcloud.sources import add_source_arguments, source_from_args, source_kind
-from govcloud.strategy_options import add_strategy_arguments, planner_from_args
+from govcloud.strategy_options import add_strategy_arguments, hosts_movable, planner_from_args
 from govcloud.usage_options import PrometheusError, add_usage_arguments, usage_history, usage_percentiles
 from govcloud.views.apply import render_apply
 from govcloud.views.plan import render_plan
-from scheduler.planning.rebalance import planner, rebalance
+from scheduler.planning.rebalance import rebalance
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -90,10 +90,9 @@ def run(args: argparse.Namespace) -> int:
                     time_limit=args.time_limit,
                     progress=progress,
                     usage=usage,
+                    hosts=hosts_movable(args),
                 )
-        replanner = (
-            planner_from_args(args) if usage is None else planner(args.strategy, args.time_limit, usage)
-        )
+        replanner = planner_from_args(args, usage)
         report = apply_from_args(args, source, plan, replanner)
     except SOURCE_ERRORS as error:
         return source_error(error)

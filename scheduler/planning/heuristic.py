@@ -122,7 +122,9 @@ def plan_heuristic(problem: Problem) -> Plan:
         progress=problem.progress,
     )
     state = replay(problem.arrays, moves) if moves else None
-    if state is not None:  # then, inside each zone, even out the hosts (zone loads stay as they are)
+    if (
+        state is not None and problem.balance_hosts
+    ):  # then, inside each zone, even out the hosts (zone loads stay as they are)
         moves = moves + balance_hosts(problem.arrays, state, moves, problem.max_moves)
     note = None
     if stopped == "time-limit" and moves:

@@ -20,6 +20,9 @@ class Problem:
 
     ``bound`` is the proven lower bound computed before any strategy runs; ``deadline`` is the
     monotonic time by which the strategy must return (a safety net, not the normal way to stop).
+    ``balance_hosts`` is off where the executor cannot choose the host inside a zone (Kubernetes:
+    the kube-scheduler picks the node), so a move between two hosts of one zone would be a wasted
+    eviction.
     """
 
     inventory: Inventory
@@ -30,6 +33,7 @@ class Problem:
     time_limit: float
     progress: Progress | None = None
     started: float = field(default_factory=time.monotonic)
+    balance_hosts: bool = True  # even out hosts inside each zone after the zone moves
 
     @property
     def deadline(self) -> float:

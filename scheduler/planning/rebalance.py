@@ -31,6 +31,7 @@ def rebalance(
     time_limit: float = 10.0,
     progress: Progress | None = None,
     usage: Mapping[str, Mapping[str, float]] | None = None,
+    hosts: bool = True,
 ) -> Plan:
     """A safe plan of moves that lowers the zone imbalance of ``inv`` as far as ``strategy`` can.
 
@@ -41,6 +42,9 @@ def rebalance(
     With ``usage`` (workload -> resource -> measured amount) the zones are balanced on usage over
     physical capacity instead of requests over capacity; capacity, quotas and every other rule still
     hold on requests. Only the heuristic balances usage.
+
+    With ``hosts`` (the default) the heuristic then evens out the hosts inside each zone; a caller
+    whose executor cannot choose the host within a zone turns it off.
     """
     started = time.monotonic()
     chosen = strategy_named(strategy)
@@ -64,7 +68,7 @@ def rebalance(
             started=started,
         )
     else:
-        plan = chosen(Problem(inv, arrays, before, bound, max_moves, time_limit, progress, started))
+        plan = chosen(Problem(inv, arrays, before, bound, max_moves, time_limit, progress, started, hosts))
         if strategy == DEFAULT:
             plan = _tighten(plan, arrays, max_moves, started)
     return plan if basis == "requests" else dataclasses.replace(plan, basis=basis)
@@ -97,12 +101,19 @@ def _tighten(plan: Plan, arrays: Arrays, max_moves: int | None, started: float) 
 
 
 def planner(
-    strategy: str = DEFAULT, time_limit: float = 10.0, usage: Mapping[str, Mapping[str, float]] | None = None
+    strategy: str = DEFAULT,
+    time_limit: float = 10.0,
+    usage: Mapping[str, Mapping[str, float]] | None = None,
+    *,
+    hosts: bool = True,
 ) -> Planner:
-    """A :data:`Planner` that rebalances with ``strategy`` within ``time_limit`` seconds (on ``usage``, if given)."""
+    """A :data:`Planner` that rebalances with ``strategy`` within ``time_limit`` seconds (on ``usage``,
+    if given; balancing hosts inside zones unless ``hosts`` is off)."""
     strategy_named(strategy)  # an unknown name fails here, not at the first re-plan
 
     def plan(inv: Inventory, max_moves: int | None) -> Plan:
-        return rebalance(inv, strategy=strategy, max_moves=max_moves, time_limit=time_limit, usage=usage)
+        return rebalance(
+            inv, strategy=strategy, max_moves=max_moves, time_limit=time_limit, usage=usage, hosts=hosts
+        )
 
     return plan

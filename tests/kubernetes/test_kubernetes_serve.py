@@ -140,7 +140,7 @@ def test_apply_first_resumes_an_unfinished_run_from_the_journal(tmp_path: Path) 
     # replacement on b1: serve settles the move as done and never evicts again.
     api = moving_cluster()
     with serve(api) as api_client:
-        plan = rebalance(KubernetesSource(api_client).load())
+        plan = rebalance(KubernetesSource(api_client).load(), hosts=False)  # as serve plans for Kubernetes
     (move,) = plan.moves
     baseline = {"health/Deployment/his": 1}
     (tmp_path / "journal.jsonl").write_text(

@@ -118,3 +118,17 @@ def test_work_budget_cuts_the_search_the_same_way_twice(monkeypatch: pytest.Monk
     assert cut.moves == cut_again.moves
     assert len(cut.moves) < len(full.moves)
     assert check_plan(inventory_to_dict(inv), cut.to_json()) == []
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_without_host_moves_the_plan_is_the_zone_phase_alone(
+    seed: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Kubernetes sources plan with hosts=False: the kube-scheduler picks the node in a zone, so a
+    # move between two hosts of one zone would only be an eviction
+    inv = random_inventory(seed, workloads=60, hosts=12, zones=3, fill=0.6, skew=2.5)
+    plan, zones_only = _check(inv, None, monkeypatch)
+    assert len(plan.moves) > len(zones_only.moves)  # these inventories do get host moves by default
+    no_hosts = rebalance(inv, time_limit=600, hosts=False)
+    assert no_hosts.moves == zones_only.moves
+    assert all(m.from_zone != m.to_zone for m in no_hosts.moves)
