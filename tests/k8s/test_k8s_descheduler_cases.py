@@ -99,7 +99,7 @@ def test_descheduler_case_end_to_end(cluster: Cluster, case: str, tmp_path: Path
     t0 = time.monotonic()
     for round_no in range(ROUNDS):
         cluster.nodes_ready()  # as `serve` would, plan from a settled cluster
-        plan = rebalance(source.load())
+        plan = rebalance(source.load(), hosts=False)  # as serve plans for Kubernetes
         if not plan.moves:
             break
         report = apply_plan(plan, source, executor, journal=tmp_path / f"j{round_no}.jsonl", dry_run=False)
