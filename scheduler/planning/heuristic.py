@@ -121,10 +121,9 @@ def plan_heuristic(problem: Problem) -> Plan:
         time_limit=problem.time_limit,
         progress=problem.progress,
     )
-    state = replay(problem.arrays, moves) if moves else None
-    if (
-        state is not None and problem.balance_hosts
-    ):  # then, inside each zone, even out the hosts (zone loads stay as they are)
+    # then, inside each zone, even out the hosts (zone loads stay as they are)
+    state = replay(problem.arrays, moves) if moves and problem.balance_hosts else None
+    if state is not None:
         moves = moves + balance_hosts(problem.arrays, state, moves, problem.max_moves)
     note = None
     if stopped == "time-limit" and moves:
