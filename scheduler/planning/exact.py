@@ -33,11 +33,10 @@ import numpy as np
 
 from scheduler.model.plan import Plan
 from scheduler.planning.arrays import Arrays
-from scheduler.planning.descent import measure
 from scheduler.planning.heuristic import heuristic_moves
 from scheduler.planning.milp import build_milp, placement_start
 from scheduler.planning.order import order_moves
-from scheduler.planning.outcome import finish
+from scheduler.planning.outcome import finish, imbalance_after
 from scheduler.planning.problem import Problem
 
 NAME = "exact"
@@ -175,8 +174,7 @@ def plan_exact(problem: Problem) -> Plan:
     heuristic, _ = heuristic_moves(
         a, max_moves=max_moves, time_limit=max(0.1, time_limit * 0.1), progress=None
     )
-    ubar = np.zeros(len(a.resources))
-    candidates = [(_imbalance_after(a, heuristic, ubar), len(heuristic), "heuristic", heuristic)]
+    candidates = [(imbalance_after(a, heuristic), len(heuristic), "heuristic", heuristic)]
     report(0.1)
     notes: list[str] = []
     optimal = False
@@ -200,7 +198,7 @@ def plan_exact(problem: Problem) -> Plan:
         if not np.isfinite(outcome.best_t):
             notes.append(f"the {step.label} MILP found no placement in time")
             continue
-        mine = _imbalance_after(a, outcome.moves, ubar)
+        mine = imbalance_after(a, outcome.moves)
         candidates.append((mine, len(outcome.moves), level, outcome.moves))
         if outcome.stuck:
             names = ", ".join(a.workloads[w] for w in outcome.stuck[:5])
@@ -237,13 +235,3 @@ def plan_exact(problem: Problem) -> Plan:
         optimal=optimal or best_imbalance <= bound + PROOF_TOLERANCE,
         note="; ".join(notes) if notes else None,
     )
-
-
-def _imbalance_after(a: Arrays, moves: list[tuple[int, int]], ubar: np.ndarray) -> float:
-    host_of = a.host_of.copy()
-    for w, h in moves:
-        host_of[w] = h
-    load = a.zone_load(host_of)
-    cap = a.zone_cap
-    u = np.where(cap > 0, load / np.where(cap > 0, cap, 1.0), np.nan)
-    return measure(u, ubar)[0]
