@@ -18,7 +18,7 @@ from scheduler.planning.arrays import Arrays
 from scheduler.planning.budget import Budget, measure
 from scheduler.planning.descent import descend
 from scheduler.planning.outcome import imbalance_after
-from scheduler.planning.placement import PlacementState
+from scheduler.planning.placement import PlacementState, replay
 from scheduler.planning.scoring import extreme_zones
 
 IndexMove = tuple[int, int]
@@ -34,13 +34,6 @@ MAX_CHAINS = 200
 DESCENTS = 3
 # A chain that keeps the imbalance must lower the squared distance from the mean by this much.
 FLATTER = 1e-9
-
-
-def _state(a: Arrays, moves: list[IndexMove]) -> PlacementState:
-    state = PlacementState(a)
-    for w, h in moves:
-        state.apply(w, h)
-    return state
 
 
 def _top2(u: np.ndarray, keep: np.ndarray, sign: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -151,7 +144,9 @@ def _try(s: PlacementState, w: int, dst: int, b: int, e: int) -> list[IndexMove]
 
 def _chains(a: Arrays, moves: list[IndexMove], max_moves: int | None, budget: Budget) -> list[IndexMove]:
     """``moves`` followed by improving chains, best first, until none is left (or the budget)."""
-    s = _state(a, moves)
+    s = replay(a, moves)
+    if s is None:  # not a plan the rules allow step by step: nothing to chain onto
+        return list(moves)
     moves = list(moves)
     for _ in range(MAX_CHAINS):
         if budget.exhausted() or (max_moves is not None and len(moves) + 2 > max_moves):

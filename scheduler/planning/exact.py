@@ -20,7 +20,8 @@ is safe in the state reached so far (on any host of its target zone, which leave
 unchanged). When the zone-level optimum has no such order, a no-swap host-level restriction (moves
 fit before anything leaves, so any order is safe) and then the host-level MILP are tried. A plan is
 ``optimal`` when a safe plan (any of those, or the heuristic's) reaches a proven lower bound. If
-none does, the best safe plan is returned and the plan says so; it is never an unsafe plan.
+none does, the best safe plan is returned and the plan says so; it is never an unsafe plan. As
+with the heuristic, the hosts inside each zone are then evened out (:mod:`hosts`; zone loads stay).
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ import numpy as np
 from scheduler.model.plan import Plan
 from scheduler.planning.arrays import Arrays
 from scheduler.planning.heuristic import heuristic_moves
+from scheduler.planning.hosts import with_host_moves
 from scheduler.planning.milp import build_milp, placement_start
 from scheduler.planning.order import order_moves
 from scheduler.planning.outcome import finish, imbalance_after
@@ -222,6 +224,8 @@ def plan_exact(problem: Problem) -> Plan:
         )
     if source == "heuristic" and all(c[:2] > candidates[0][:2] for c in candidates[1:]):
         notes.append("the heuristic's plan was at least as good")
+    if problem.balance_hosts:  # the second objective, as the heuristic has it: hosts inside each zone
+        moves = with_host_moves(a, list(moves), max_moves)
     report(1.0)
     return finish(
         problem.inventory,

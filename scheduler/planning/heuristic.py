@@ -15,9 +15,9 @@ from scheduler.model.plan import Plan
 from scheduler.planning.arrays import Arrays
 from scheduler.planning.chain import chain_moves
 from scheduler.planning.descent import EPS, SWAPS_BELOW, Budget, descend, measure, work_budget
-from scheduler.planning.hosts import balance_hosts
+from scheduler.planning.hosts import with_host_moves
 from scheduler.planning.outcome import IndexMoves, finish, imbalance_after
-from scheduler.planning.placement import PlacementState
+from scheduler.planning.placement import replay
 from scheduler.planning.problem import Problem, Progress
 
 NAME = "heuristic"
@@ -25,17 +25,6 @@ NAME = "heuristic"
 # Plans up to this long are pruned of moves that do not help the final imbalance, and searched on.
 PRUNE_UP_TO = 120
 POLISH_ROUNDS = 3
-
-
-def replay(arrays: Arrays, moves: IndexMoves) -> PlacementState | None:
-    """The state after ``moves`` if every one is allowed when made (array rules), else None."""
-    state = PlacementState(arrays)
-    for w, h in moves:
-        z = int(arrays.host_zone[h])
-        if not state.zone_allows(w, z) or not state.may_take(w, h):
-            return None
-        state.apply(w, h)
-    return state
 
 
 def prune(arrays: Arrays, moves: IndexMoves, target: float) -> list[tuple[int, int]]:
@@ -121,10 +110,8 @@ def plan_heuristic(problem: Problem) -> Plan:
         time_limit=problem.time_limit,
         progress=problem.progress,
     )
-    # then, inside each zone, even out the hosts (zone loads stay as they are)
-    state = replay(problem.arrays, moves) if moves and problem.balance_hosts else None
-    if state is not None:
-        moves = moves + balance_hosts(problem.arrays, state, moves, problem.max_moves)
+    if problem.balance_hosts:  # then, inside each zone, even out the hosts
+        moves = with_host_moves(problem.arrays, moves, problem.max_moves)
     note = None
     if stopped == "time-limit" and moves:
         note = (

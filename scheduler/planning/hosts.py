@@ -31,7 +31,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from scheduler.planning.arrays import Arrays
-from scheduler.planning.placement import PlacementState
+from scheduler.planning.placement import PlacementState, replay
 
 EPS = 1e-12
 # A move must lower the larger of its two hosts' utilizations (of the round's resource) by this much.
@@ -242,3 +242,16 @@ def balance_hosts(
             state.apply(w, h)
             extra.append((w, h))
     return extra
+
+
+def with_host_moves(
+    arrays: Arrays, moves: list[tuple[int, int]], max_moves: int | None
+) -> list[tuple[int, int]]:
+    """``moves`` (a zone plan, every step allowed) followed by :func:`balance_hosts`' intra-zone moves.
+
+    An empty zone plan stays empty: host balancing is the second objective of a rebalance, not a
+    reason for one."""
+    state = replay(arrays, moves) if moves else None
+    if state is None:
+        return moves
+    return moves + balance_hosts(arrays, state, moves, max_moves)

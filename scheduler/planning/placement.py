@@ -6,6 +6,7 @@ The planners search with this; their result still passes :mod:`scheduler.model.s
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -192,3 +193,14 @@ class PlacementState:
         """Reverse :meth:`apply` of ``w`` (which came from host ``old``)."""
         self.apply(w, old)
         self.moved[w] = False
+
+
+def replay(arrays: Arrays, moves: Sequence[tuple[int, int]]) -> PlacementState | None:
+    """The state after ``moves`` if every one is allowed when made (array rules), else None."""
+    state = PlacementState(arrays)
+    for w, h in moves:
+        z = int(arrays.host_zone[h])
+        if not state.zone_allows(w, z) or not state.may_take(w, h):
+            return None
+        state.apply(w, h)
+    return state

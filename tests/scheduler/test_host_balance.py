@@ -42,7 +42,7 @@ def _check(inv: Inventory, max_moves: int | None, monkeypatch: pytest.MonkeyPatc
     plan = rebalance(inv, max_moves=max_moves, time_limit=600)
     assert check_plan(inventory_to_dict(inv), plan.to_json(), max_moves) == []
     with monkeypatch.context() as m:
-        m.setattr(heuristic, "balance_hosts", lambda *_a, **_k: [])
+        m.setattr(heuristic, "with_host_moves", lambda _a, moves, _m: moves)
         zones_only = rebalance(inv, max_moves=max_moves, time_limit=600)
     # the zone moves come first and are the same; the rest stay inside their zones (rule 5 is in
     # the checker: no workload moves twice, so none of the zone phase's workloads moves again)
@@ -132,3 +132,21 @@ def test_without_host_moves_the_plan_is_the_zone_phase_alone(
     no_hosts = rebalance(inv, time_limit=600, hosts=False)
     assert no_hosts.moves == zones_only.moves
     assert all(m.from_zone != m.to_zone for m in no_hosts.moves)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_the_exact_strategy_balances_hosts_after_its_zone_plan(seed: int) -> None:
+    """--exact ends as the default does: its zone plan, then intra-zone moves that even out hosts."""
+    inv = random_inventory(seed, workloads=60, hosts=12, zones=3, fill=0.6, skew=2.5)
+    plan = rebalance(inv, strategy="exact", time_limit=600)
+    zones_only = rebalance(inv, strategy="exact", time_limit=600, hosts=False)
+    assert check_plan(inventory_to_dict(inv), plan.to_json()) == []
+    assert zones_only.moves and all(m.from_zone != m.to_zone for m in zones_only.moves)
+    assert plan.moves[: len(zones_only.moves)] == zones_only.moves
+    extra = plan.moves[len(zones_only.moves) :]
+    assert extra and all(m.from_zone == m.to_zone for m in extra)
+    assert abs(plan.after.imbalance - zones_only.after.imbalance) < 1e-12
+    assert plan.optimal == zones_only.optimal
+    after, before = _zone_host_spreads(inv, plan), _zone_host_spreads(inv, zones_only)
+    assert all(after[z] <= before[z] + 1e-9 for z in before)
+    assert max(after.values()) < max(before.values())
