@@ -270,6 +270,14 @@ def build_milp(
                 y_cols.append(y)
                 m.row(-INF, 0.0, [y, *per_zone[z]], [1.0] + [-1.0] * len(per_zone[z]))
         m.row(float(len(start_zones)), INF, y_cols, [1.0] * len(y_cols))
+        if len(start_zones) == members.size and members.size <= ORDERED_GROUP_REPLICAS:
+            _acyclic_lone_replicas(
+                m,
+                members,
+                zone_now=a.host_zone[a.host_of[members]],
+                pinned=pinned_zones,
+                per_zone=per_zone_of(x, members, bin_zone),
+            )
     # spread of utilization per resource
     t_col = m.col(0.0, INF)
     loads: list[int] = []
@@ -311,6 +319,59 @@ def build_milp(
         # minimising -(1 + mem / 2 total) per workload that stays: fewest moves, then least memory
         moves_cost[c] = -(1.0 + 0.5 * memory[w] / total)
     return Milp(m, x, bin_zone, t_col, moves_cost, groups, cur_bin, tuple(loads))
+
+
+# Groups of up to this many replicas, each alone in its zone, get the ordering rows (k (k - 1) each).
+ORDERED_GROUP_REPLICAS = 32
+
+
+def per_zone_of(
+    x: dict[tuple[int, int], int], members: np.ndarray, bin_zone: np.ndarray
+) -> dict[tuple[int, int], list[int]]:
+    """(member, zone) -> the member's columns in that zone."""
+    wanted = set(members.tolist())
+    out: dict[tuple[int, int], list[int]] = {}
+    for (w, b), c in x.items():
+        if w in wanted:
+            out.setdefault((w, int(bin_zone[b])), []).append(c)
+    return out
+
+
+def _acyclic_lone_replicas(
+    m: Model,
+    members: np.ndarray,
+    *,
+    zone_now: np.ndarray,
+    pinned: set[int],
+    per_zone: dict[tuple[int, int], list[int]],
+) -> None:
+    """Rows every safe plan's end state keeps for a group whose replicas are each alone in a zone.
+
+    Such a group never holds two replicas in one zone: a replica may only move into a zone without
+    one (moving into an occupied zone would empty its own, and the group may not shrink), so no zone
+    gains a second. And the zone-to-zone moves must come in an order in which each target zone has
+    been vacated first, which with every workload moving at most once (rule 5) means the moves form
+    no cycle: a swap or rotation of lone replicas is impossible in any order. With a time ``tau`` per
+    replica, a replica moving into the zone of another moves after it: ``tau_w >= tau_v + 1`` when
+    ``x[w, zone(v)]``, big-M ``k`` otherwise. A group spanning every zone it may use cannot move at
+    all, and the MILP now knows it. ``pinned``: the zones of replicas that cannot move (they have no
+    columns: their zone is full for the rest of the group)."""
+    k = members.size
+    for z in sorted({z for _, z in per_zone}):
+        cols = [c for w in members.tolist() for c in per_zone.get((w, z), [])]
+        room = 0.0 if z in pinned else 1.0
+        if len(cols) > room:
+            m.row(-INF, room, cols, [1.0] * len(cols))
+    tau = {w: m.col(0.0, float(k - 1)) for w in members.tolist()}
+    for w, v_zone, v in (
+        (w, int(zv), v)
+        for w in members.tolist()
+        for v, zv in zip(members.tolist(), zone_now, strict=True)
+        if v != w
+    ):
+        cols = per_zone.get((w, v_zone), [])
+        if cols:  # tau_w - tau_v - k x[w, zone(v)] >= 1 - k
+            m.row(1.0 - k, INF, [tau[w], tau[v], *cols], [1.0, -1.0, *([-float(k)] * len(cols))])
 
 
 # Zone-load units below this share of a zone's capacity get no integer columns (ROADEF's requests

@@ -10,9 +10,9 @@ elsewhere (goal 3 of issue #13). Rule 5 stays: every workload moves at most once
     otherwise moving hops to another host of its zone (its one move) so the arrival fits;
 (c) parks: a blocked workload goes to a third zone (its final place, not the MILP's) when that keeps
     the target placement's imbalance within ``PARK_SLACK``;
-(d) re-solves: the stuck (workload, zone) targets are forbidden (those of every round so far),
-    swaps of two replicas that are each alone in their zone are cut (no order can make them), and
-    the placement MILP is solved again, warm-started from a placement safe moves reach (the
+(d) re-solves: the stuck (workload, zone) targets are forbidden (those of every round so far) and
+    the placement MILP (which never swaps or rotates replicas that are each alone in their zone: no
+    order can make that) is solved again, warm-started from a placement safe moves reach (the
     heuristic's, or the best order so far), for a few rounds, each stopped at a node limit. The
     ordered part of a stuck round, with the descent searching on from it, is a candidate too.
 
@@ -34,7 +34,7 @@ from scheduler.planning.arrays import Arrays
 from scheduler.planning.budget import measure
 from scheduler.planning.descent import descend
 from scheduler.planning.heuristic import heuristic_moves
-from scheduler.planning.milp import Milp, build_milp, placement_start
+from scheduler.planning.milp import build_milp, placement_start
 from scheduler.planning.outcome import imbalance_after
 from scheduler.planning.placement import PlacementState
 
@@ -50,8 +50,6 @@ RESOLVE_ROUNDS = 3
 RESOLVE_NODES = 1200
 # Default wall-clock net of all re-solves together, when the caller gives no deadline.
 RESOLVE_SECONDS = 4.0
-# Groups up to this many replicas get cycle cuts in a re-solve (two- and three-cycles).
-CYCLE_CUT_REPLICAS = 12
 # Workload x host pairs up to which a re-solve places on hosts (else on zones).
 RESOLVE_HOST_PAIRS = 20_000
 INF = highspy.kHighsInf
@@ -255,14 +253,14 @@ def _resolve(
     a: Arrays, forbidden: set[IndexMove], max_moves: int, seconds: float, warm: list[IndexMove]
 ) -> tuple[np.ndarray, np.ndarray] | None:
     """(d): the placement MILP again, with the (workload, zone) targets found stuck so far forbidden
-    and replica swaps cut; its (target zone, preferred host) per workload, or None if it finds none."""
+    (replica swaps and rotations it never proposes: see ``milp._acyclic_lone_replicas``); its
+    (target zone, preferred host) per workload, or None if it finds none."""
     allowed = a.allowed.copy()
     for w, z in forbidden:
         allowed[w, z] = False
     here = dataclasses.replace(a, allowed=allowed)
     level = "host" if int(a.movable.sum()) * len(a.hosts) <= RESOLVE_HOST_PAIRS else "zone"
     milp = build_milp(here, max_moves, level=level)
-    _no_group_swaps(here, milp)
     cost = np.zeros(len(milp.model.cost))
     cost[milp.t] = 1.0
     first = milp.model.solve(cost, seconds * 0.7, placement_start(here, milp, warm), max_nodes=RESOLVE_NODES)
@@ -283,34 +281,6 @@ def _resolve(
             zone[w] = milp.bin_zone[b]
             host[w] = b if level == "host" else -1
     return zone, host
-
-
-def _no_group_swaps(a: Arrays, milp: Milp) -> None:
-    """Cuts: in a group whose replicas are each alone in their zone, no two or three of them trade
-    zones in a cycle. Under rules 4 and 5 no order can: such a group only ever moves a replica into a
-    zone without one (moving into an occupied zone would leave the source zone empty, and no zone can
-    first gain a second replica), so whichever replica of a cycle goes first finds its target taken."""
-    zone_now = a.host_zone[a.host_of]
-    by_group: dict[int, list[int]] = {}
-    for w in np.flatnonzero(a.group >= 0).tolist():
-        by_group.setdefault(int(a.group[w]), []).append(w)
-    into: dict[tuple[int, int], list[int]] = {}  # (workload, zone) -> its columns there
-    for (w, b), c in milp.x.items():
-        into.setdefault((w, int(milp.bin_zone[b])), []).append(c)
-    for members in by_group.values():
-        zones = [int(zone_now[w]) for w in members]
-        if len(set(zones)) < len(zones) or len(members) > CYCLE_CUT_REPLICAS:
-            continue
-        lone = [(w, z) for w, z in zip(members, zones, strict=True) if a.movable[w]]
-        for i, (w, s) in enumerate(lone):
-            for v, d in lone[i + 1 :]:
-                cycles = [[(w, d), (v, s)]]
-                cycles += [[(w, d), (v, f), (u, s)] for u, f in lone if u not in (w, v)]
-                cycles += [[(w, f), (u, d), (v, s)] for u, f in lone if u not in (w, v)]
-                for cycle in cycles:
-                    if all(step in into for step in cycle):
-                        cols = [c for step in cycle for c in into[step]]
-                        milp.model.row(-INF, float(len(cycle) - 1), cols, [1.0] * len(cols))
 
 
 def order_moves(

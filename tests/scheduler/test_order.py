@@ -16,10 +16,13 @@ from scheduler.model.inventory import Host, Inventory, InventoryZone, Workload
 from scheduler.model.inventory_file import inventory_to_dict
 from scheduler.model.synthetic import random_inventory
 from scheduler.planning.arrays import Arrays, to_arrays
+from scheduler.planning.bound_mip import milp_bound
 from scheduler.planning.order import order_moves
 from scheduler.planning.outcome import finish, imbalance_after, snapshot
 from scheduler.planning.placement import PlacementState
+from scheduler.planning.rebalance import rebalance
 from tests.scheduler.plan_checker import check_plan
+from tests.scheduler.test_bound_milp import best_reachable
 
 
 def _inventory(cap: float, hosts: dict[str, list[tuple[str, float]]]) -> Inventory:
@@ -181,3 +184,48 @@ def test_a_blocked_workload_is_parked_in_a_third_zone_when_the_balance_allows() 
     assert [(a.workloads[w], a.hosts[h]) for w, h in moves] == [("v", "c"), ("x", "a")]
     assert imbalance_after(a, moves) == pytest.approx(0.3)
     assert check_plan(inventory_to_dict(inv), _plan(inv, a, moves)) == []
+
+
+def _replicas(loads: dict[str, list[tuple[str, float, bool]]]) -> Inventory:
+    """One host (cpu 10) per zone ``z-<host>``; workloads (name, cpu, pinned); ``r*`` are group g."""
+    zones = tuple(InventoryZone(f"z-{h}", None, (Host(h, f"z-{h}", {"cpu": 10.0}),)) for h in loads)
+    workloads = tuple(
+        Workload(name, None, h, {"cpu": cpu}, group="g" if name.startswith("r") else None, movable=not pinned)
+        for h, placed in loads.items()
+        for name, cpu, pinned in placed
+    )
+    return Inventory(zones=zones, workloads=workloads)
+
+
+def test_the_milp_knows_lone_replicas_cannot_trade_zones() -> None:
+    # Each zone holds one replica of g and a pinned workload. Trading the replicas would even the zones
+    # out (0.5 -> 0.3), but no order can: the first to move would leave its zone without the group
+    # while its target still holds one. So nothing can move at all, and the MILP's bound now says so.
+    inv = _replicas(
+        {"h0": [("r0", 5.0, False), ("p0", 3.0, True)], "h1": [("r1", 1.0, False), ("p1", 2.0, True)]}
+    )
+    best = best_reachable(inventory_to_dict(inv), None)
+    assert best == pytest.approx(0.5)
+    a = to_arrays(inv)
+    for level in ("zone", "host"):
+        assert milp_bound(a, None, [], level=level) == pytest.approx(best, abs=1e-6)
+    plan = rebalance(inv, strategy="exact", time_limit=60)
+    assert plan.moves == () and plan.optimal
+
+
+def test_a_replica_may_still_follow_another_through_a_free_zone() -> None:
+    # The rows forbid cycles only: r0 leaves for the zone without a replica, then r1 takes r0's
+    # place. That chain evens the zones out exactly, and the exact strategy proves and orders it.
+    inv = _replicas(
+        {
+            "h0": [("r0", 4.0, False), ("p0", 4.0, True)],
+            "h1": [("r1", 1.0, False), ("p1", 5.0, True)],
+            "h2": [("p2", 1.0, True)],
+        }
+    )
+    a = to_arrays(inv)
+    assert milp_bound(a, None, [], level="zone") == pytest.approx(0.0, abs=1e-6)
+    plan = rebalance(inv, strategy="exact", time_limit=60)
+    assert plan.optimal and plan.after.imbalance == pytest.approx(0.0, abs=1e-9)
+    assert [(m.workload, m.to_zone) for m in plan.moves] == [("r0", "z-h2"), ("r1", "z-h0")]
+    assert check_plan(inventory_to_dict(inv), plan.to_json()) == []
